@@ -1,0 +1,192 @@
+import type { Hono } from 'hono';
+import { createWebchatAdapter, type WebchatAdapter } from '../adapters/webchat/index.ts';
+import { ASSET_NAME, readWebchatPage, WEBCHAT_PAGES } from '../adapters/webchat/pages.ts';
+import { renderHistory } from '../adapters/webchat/render.ts';
+import type { Env } from './config/env.ts';
+import { createEngine, type Engine } from './core/engine.ts';
+import { createOutbox } from './core/outbox.ts';
+import type { ChannelAdapter, ChannelId } from './core/types.ts';
+import type { CrmStore } from './crm/crm-store.ts';
+import { openDatabase } from './crm/open-database.ts';
+import { createSqlCrmStore } from './crm/sql-crm-store.ts';
+import { createHttpServer, type HttpServer } from './http/server.ts';
+import { createKnowledgeBase, type KnowledgeBase } from './knowledge/knowledge-base.ts';
+import { createInProcessJobQueue, type JobQueue } from './queue/job-queue.ts';
+import { createMemoryKeyValueState, type KeyValueState } from './queue/key-value-state.ts';
+import { type Clock, systemClock } from './shared/clock.ts';
+import { createLogger, type Logger } from './shared/logger.ts';
+
+/**
+ * The composition root: the only module that imports adapters and picks implementations of the ports.
+ */
+export interface CoreOptions {
+  logger?: Logger;
+  clock?: Clock;
+  /** Channels beyond those configured (the CLI's capture channel, tests' recording channels). */
+  extraChannels?: ChannelAdapter[];
+  greetOnFirstContact?: boolean;
+}
+
+export interface Core {
+  env: Env;
+  logger: Logger;
+  clock: Clock;
+  crm: CrmStore;
+  kb: KnowledgeBase;
+  kv: KeyValueState;
+  queue: JobQueue;
+  engine: Engine;
+  channels: Map<ChannelId, ChannelAdapter>;
+  databaseDescription: string;
+  stop(): Promise<void>;
+}
+
+export async function createCore(env: Env, options: CoreOptions & { channels?: ChannelAdapter[] } = {}): Promise<Core> {
+  const logger = options.logger ?? createLogger({ level: env.LOG_LEVEL, logPatientText: env.LOG_PATIENT_TEXT });
+  const clock = options.clock ?? systemClock;
+  const database = await openDatabase(env.DATABASE_URL);
+  const crm = createSqlCrmStore(database);
+  const kb = createKnowledgeBase({
+    dir: env.KNOWLEDGE_DIR,
+    languages: env.LANGUAGES,
+    defaultLanguage: env.DEFAULT_LANGUAGE,
+    logger,
+  });
+  const kv = createMemoryKeyValueState();
+  const queue = createInProcessJobQueue({
+    onError: (error, job) => logger.error({ messageId: job.messageId, err: (error as Error).message }, 'job failed'),
+  });
+  const channels = new Map<ChannelId, ChannelAdapter>();
+  for (const adapter of [...(options.channels ?? []), ...(options.extraChannels ?? [])])
+    channels.set(adapter.id, adapter);
+  const outbox = createOutbox({ crm, channels, clock, logger });
+  const engine = createEngine({
+    crm,
+    kv,
+    queue,
+    outbox,
+    knowledge: () => kb.current(),
+    clock,
+    logger,
+    settings: {
+      languages: env.LANGUAGES,
+      defaultLanguage: env.DEFAULT_LANGUAGE,
+      answerMinConfidence: env.ANSWER_MIN_CONFIDENCE,
+      clarifyMargin: env.CLARIFY_MARGIN,
+      greetOnFirstContact: options.greetOnFirstContact ?? true,
+    },
+  });
+  queue.start((job) => engine.process(job));
+  return {
+    env,
+    logger,
+    clock,
+    crm,
+    kb,
+    kv,
+    queue,
+    engine,
+    channels,
+    databaseDescription: database.description,
+    async stop() {
+      await queue.stop();
+      await kb.stop();
+      await kv.close();
+      await crm.close();
+    },
+  };
+}
+
+export interface App extends Core {
+  http: HttpServer;
+  start(): Promise<{ url: string }>;
+}
+
+function webchatRoutes(app: Hono): void {
+  for (const [path, file] of Object.entries(WEBCHAT_PAGES)) {
+    app.get(path, (c) => {
+      const page = readWebchatPage(file);
+      return page ? c.body(page.body, 200, { 'content-type': page.type }) : c.notFound();
+    });
+  }
+  const asset = (name: string) => {
+    const page = ASSET_NAME.test(name) ? readWebchatPage(name) : undefined;
+    return page
+      ? new Response(page.body, { headers: { 'content-type': page.type, 'cache-control': 'no-cache' } })
+      : undefined;
+  };
+  app.get('/webchat/:name', (c) => asset(c.req.param('name')) ?? c.notFound());
+  app.get('/:name', (c) => asset(c.req.param('name')) ?? c.notFound());
+}
+
+/** The whole server: core + configured channels + HTTP. */
+export async function createApp(env: Env, options: CoreOptions = {}): Promise<App> {
+  let core: Core | undefined;
+  const channels: ChannelAdapter[] = [];
+  let webchat: WebchatAdapter | undefined;
+  if (env.WEBCHAT_ENABLED) {
+    webchat = createWebchatAdapter({
+      maxTextLength: env.WEBCHAT_MAX_TEXT_LENGTH,
+      allowedOrigins: env.WEBCHAT_ALLOWED_ORIGINS,
+      publicUrl: env.PUBLIC_URL,
+      logger: options.logger ?? createLogger({ level: env.LOG_LEVEL }),
+      loadHistory: async (key) => {
+        const conversation = await core?.crm.findConversationByKey(key);
+        return conversation ? renderHistory(await core!.crm.listMessages(conversation.id, { limit: 200 })) : [];
+      },
+    });
+    channels.push(webchat);
+  }
+  core = await createCore(env, { ...options, channels });
+  const { logger, engine, crm } = core;
+
+  const http = createHttpServer({
+    logger,
+    bodyLimitBytes: 5 * 1024 * 1024,
+    readiness: [{ name: 'database', check: () => crm.ping() }],
+    upgradeHandlers: webchat ? [webchat.handleUpgrade] : [],
+    routes: (app) => {
+      app.post('/webhooks/:channel', async (c) => {
+        const adapter = core?.channels.get(c.req.param('channel') as ChannelId);
+        if (!adapter?.handleWebhook) return c.json({ error: 'unknown_channel' }, 404);
+        return adapter.handleWebhook(c.req.raw);
+      });
+      if (webchat) webchatRoutes(app);
+    },
+  });
+
+  const started: ChannelAdapter[] = [];
+  const base = core;
+  return {
+    ...base,
+    http,
+    async start() {
+      const { url } = await http.listen(env.PORT, env.HOST);
+      for (const adapter of base.channels.values()) {
+        await adapter.start(async (message) => (await engine.accept(message)).status);
+        started.push(adapter);
+      }
+      if (env.KB_HOT_RELOAD) base.kb.watch();
+      const recovered = await engine.recover();
+      const snapshot = base.kb.current();
+      logger.info(
+        {
+          url,
+          channels: [...base.channels.keys()],
+          database: base.databaseDescription,
+          articles: snapshot.articleCount(),
+          languages: env.LANGUAGES,
+          recovered,
+        },
+        `Sehat is listening on ${url} — channels on: ${[...base.channels.keys()].join(', ') || 'none'}${webchat ? ` — web chat at ${url}/` : ''}`,
+      );
+      return { url };
+    },
+    async stop() {
+      // Reverse order: stop taking messages (channels, then HTTP), drain queued work, then close stores.
+      for (const adapter of started.reverse()) await adapter.stop().catch(() => {});
+      await http.close();
+      await base.stop();
+    },
+  };
+}

@@ -1,0 +1,52 @@
+import type { Env } from '../config/env.ts';
+import { runKbTest } from '../knowledge/kb-test.ts';
+import { buildSnapshot } from '../knowledge/knowledge-snapshot.ts';
+import { lintKnowledge } from '../knowledge/lint.ts';
+import { loadKnowledgeFiles } from '../knowledge/load-knowledge.ts';
+
+/** `sehat kb lint`: exit 1 on any error; warnings are printed but pass. */
+export function runKbLint(env: Env, options: { dir?: string; today?: string }): number {
+  const dir = options.dir ?? env.KNOWLEDGE_DIR;
+  const files = loadKnowledgeFiles(dir);
+  const today = options.today ?? new Date().toISOString().slice(0, 10);
+  const problems = lintKnowledge(files, { today, languages: env.LANGUAGES });
+  const errors = problems.filter((p) => p.severity === 'error');
+  const warnings = problems.filter((p) => p.severity === 'warning');
+  for (const p of [...errors, ...warnings]) {
+    console.log(
+      `${p.severity === 'error' ? 'ERROR  ' : 'warning'} ${p.file}${p.field ? ` — ${p.field}` : ''}: ${p.message}`,
+    );
+  }
+  const perLang = env.LANGUAGES.map((l) => `${l}: ${files.articles.filter((a) => a.lang === l).length}`).join(', ');
+  console.log(
+    `\n${files.articles.length} articles (${perLang}) in ${dir}: ${errors.length} error(s), ${warnings.length} warning(s)`,
+  );
+  return errors.length > 0 ? 1 : 0;
+}
+
+/** `sehat kb test`: every listed question must find its own article first. */
+export function runKbTestCommand(env: Env, options: { dir?: string; lang?: string; verbose?: boolean }): number {
+  const files = loadKnowledgeFiles(options.dir ?? env.KNOWLEDGE_DIR);
+  const snapshot = buildSnapshot(files, { languages: env.LANGUAGES, defaultLanguage: env.DEFAULT_LANGUAGE });
+  const report = runKbTest(snapshot, env.ANSWER_MIN_CONFIDENCE, options.lang ? [options.lang] : undefined);
+  const failures = report.results.filter((r) => !r.passed);
+  if (failures.length > 0) {
+    console.log(
+      'lang  article                          question                                          → found first (confidence)',
+    );
+    for (const f of failures) {
+      const found = f.top ? `${f.top === f.articleId ? 'itself, too unsure' : f.top} (${f.confidence})` : 'nothing';
+      console.log(
+        `${f.lang.padEnd(5)} ${f.articleId.padEnd(32)} ${JSON.stringify(f.question).slice(0, 48).padEnd(49)} → ${found}`,
+      );
+    }
+    console.log('');
+  }
+  for (const l of report.byLanguage) {
+    console.log(
+      `${l.lang}: ${l.passed}/${l.total} questions find their own article first (${(l.rate * 100).toFixed(1)}%)`,
+    );
+  }
+  if (report.results.length === 0) console.log('no questions found');
+  return failures.length > 0 ? 1 : 0;
+}

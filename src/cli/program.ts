@@ -1,0 +1,72 @@
+import { Command } from 'commander';
+import { loadEnv } from '../config/env.ts';
+import { AppError } from '../core/errors.ts';
+import { runAsk } from './ask.ts';
+import { runTranscript } from './crm-commands.ts';
+import { runKbLint, runKbTestCommand } from './kb-commands.ts';
+import { runServe } from './serve.ts';
+
+/** The `sehat` command. Every subcommand has --help. */
+export function buildProgram(): Command {
+  const program = new Command('sehat')
+    .description('Sehat — health-education chatbot with educator handoff and a patient CRM')
+    .showHelpAfterError();
+  const exit = (code: number) => {
+    process.exitCode = code;
+  };
+
+  program
+    .command('serve')
+    .description('run the server: web chat, channel webhooks, workers (what `npm start` runs)')
+    .action(async () => runServe(loadEnv()));
+
+  program
+    .command('ask')
+    .description('ask the bot a question as a patient would, and see its reply and Decision')
+    .argument('[text]', 'the message, e.g. "what is dengue?"')
+    .option('--lang <code>', 'reply language (en, id, …) instead of detecting it')
+    .option('--json', 'print { reply, parts, decision, replies } as JSON')
+    .option(
+      '--jsonl',
+      'read many messages from stdin, one {"text","lang"?,"conversation"?} per line; write one {reply, decision} per line',
+    )
+    .option('--db <url>', 'keep the conversation in this database (default: in memory)')
+    .action(async (text: string | undefined, options) => exit(await runAsk(loadEnv(), text, options)));
+
+  const kb = program.command('kb').description("check the knowledge base (editors' tools)");
+  kb.command('lint')
+    .description('check every article: fields, dates, duplicates, missing translations, overdue reviews')
+    .option('--dir <path>', 'knowledge folder (default: KNOWLEDGE_DIR)')
+    .option('--today <YYYY-MM-DD>', 'date to check review_due against')
+    .action((options) => exit(runKbLint(loadEnv(), options)));
+  kb.command('test')
+    .description("check that every article's listed questions find that article first")
+    .option('--dir <path>', 'knowledge folder (default: KNOWLEDGE_DIR)')
+    .option('--lang <code>', 'only this language')
+    .action((options) => exit(runKbTestCommand(loadEnv(), options)));
+
+  const crm = program.command('crm').description('read the CRM');
+  crm
+    .command('transcript')
+    .description('print a conversation with every message and the bot’s decisions')
+    .argument('<ref>', 'contact id, conversation id, or conversation key like webchat:abc…')
+    .option('--db <url>', 'database (default: DATABASE_URL)')
+    .option('--json', 'print JSON')
+    .action(async (ref: string, options) => exit(await runTranscript(loadEnv(), ref, options)));
+
+  return program;
+}
+
+export async function runCli(argv: string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (error) {
+    if (error instanceof AppError && error.code === 'config_invalid') {
+      console.error(error.message);
+      process.exitCode = 2;
+      return;
+    }
+    console.error(`sehat: ${(error as Error).message}`);
+    process.exitCode = 1;
+  }
+}

@@ -1,0 +1,252 @@
+import type { Conversation, CrmStore } from '../crm/crm-store.ts';
+import type { KnowledgeSnapshot } from '../knowledge/knowledge-snapshot.ts';
+import type { ConversationJob, JobQueue } from '../queue/job-queue.ts';
+import type { KeyValueState } from '../queue/key-value-state.ts';
+import type { Clock } from '../shared/clock.ts';
+import type { Logger } from '../shared/logger.ts';
+import { compose, type Step } from './compose.ts';
+import { describeError } from './errors.ts';
+import type { Outbox } from './outbox.ts';
+import { inboundToPlainText } from './plain-text.ts';
+import { answerStep } from './steps/answer.ts';
+import { baseCommands, type CommandTable, createCommandsStep } from './steps/commands.ts';
+import { detectLanguageStep } from './steps/detect-language.ts';
+import { followUpStep } from './steps/follow-up.ts';
+import { nonTextStep } from './steps/non-text.ts';
+import type { EngineSettings, HandoffRequest, PlannedReply, Turn } from './turn.ts';
+import { textPart } from './turn.ts';
+import type { ChannelId, InboundMessage } from './types.ts';
+
+/**
+ * How long a (channel, message id) stays remembered in the fast dedupe set. Meta redelivers failed
+ * WhatsApp webhooks for up to 7 days, the longest window of our platforms; 8 days covers it. The CRM's
+ * unique index on the same key is the durable guard behind it.
+ */
+export const DEDUPE_TTL_MS = 8 * 24 * 60 * 60 * 1000;
+
+/** Extension points later modules plug into, so the engine itself does not change. */
+export interface EngineHooks {
+  /** Steps run after the language step and before commands (e.g. safety triage). */
+  beforeCommands?: Step<Turn>[];
+  /** Steps run after commands and before answering (e.g. route by conversation mode). */
+  beforeAnswer?: Step<Turn>[];
+  commands?: CommandTable;
+  /** Opens hand-offs the turn asked for (the handoff module). */
+  onHandoffRequests?: (turn: Turn, requests: HandoffRequest[]) => Promise<void>;
+}
+
+export interface EngineDeps {
+  crm: CrmStore;
+  kv: KeyValueState;
+  queue: JobQueue;
+  outbox: Outbox;
+  knowledge: () => KnowledgeSnapshot;
+  clock: Clock;
+  logger: Logger;
+  settings: EngineSettings;
+  hooks?: EngineHooks;
+}
+
+export type AcceptResult = { status: 'accepted'; messageId: string } | { status: 'duplicate' };
+
+export interface Engine {
+  /** Durably stores an inbound message and queues it: call before acknowledging the platform. */
+  accept(message: InboundMessage): Promise<AcceptResult>;
+  /** Handles one queued message (the queue calls this, one at a time per conversation). */
+  process(job: ConversationJob): Promise<void>;
+  /** Re-queues messages accepted but not processed before a crash or restart. */
+  recover(): Promise<number>;
+  /** Sends replies written outside a turn (educator messages, notices). */
+  deliver(
+    conversation: Conversation,
+    replies: PlannedReply[],
+    correlationId: string,
+    sender?: { kind: 'educator'; educatorId: string; name: string },
+  ): Promise<void>;
+}
+
+export function createEngine(deps: EngineDeps): Engine {
+  const { crm, kv, queue, outbox, clock, logger, settings, hooks = {} } = deps;
+  const pipeline = compose<Turn>([
+    nonTextStep,
+    detectLanguageStep,
+    ...(hooks.beforeCommands ?? []),
+    createCommandsStep({ ...baseCommands, ...hooks.commands }),
+    ...(hooks.beforeAnswer ?? []),
+    followUpStep,
+    answerStep,
+  ]);
+
+  const deliver: Engine['deliver'] = async (conversation, replies, correlationId, sender) => {
+    for (const planned of replies) {
+      await outbox.send(
+        { key: conversation.key, sender: sender ?? { kind: 'bot' }, parts: planned.parts, correlationId },
+        {
+          conversationId: conversation.id,
+          replyContext: conversation.replyContext,
+          decision: sender ? undefined : planned.decision,
+        },
+      );
+    }
+  };
+
+  async function accept(message: InboundMessage): Promise<AcceptResult> {
+    const dedupeKey = `dedupe:${message.channel}:${message.id}`;
+    if (!(await kv.setIfAbsent(dedupeKey, '1', DEDUPE_TTL_MS))) return { status: 'duplicate' };
+    try {
+      const at = message.receivedAt;
+      const locale = message.from.locale?.slice(0, 2).toLowerCase();
+      const language = locale && settings.languages.includes(locale) ? locale : settings.defaultLanguage;
+      const contact = await crm.upsertContact({
+        channel: message.channel,
+        externalId: message.from.externalId,
+        displayName: message.from.displayName,
+        language: locale && settings.languages.includes(locale) ? locale : undefined,
+        at,
+      });
+      const conversation = await crm.openConversation({
+        contactId: contact.id,
+        channel: message.channel,
+        key: message.key,
+        language,
+        at,
+      });
+      const recorded = await crm.recordInbound({
+        conversationId: conversation.id,
+        channel: message.channel,
+        platformMessageId: message.id,
+        content: message.content,
+        text: inboundToPlainText(message.content),
+        receivedAt: at,
+      });
+      if (recorded === 'duplicate') return { status: 'duplicate' };
+      await crm.updateConversation(
+        conversation.id,
+        {
+          lastInboundAt: at.toISOString(),
+          ...(message.replyContext !== undefined && { replyContext: message.replyContext }),
+        },
+        at,
+      );
+      await queue.enqueue({ messageId: recorded.id, conversationKey: message.key });
+      logger.info(
+        {
+          channel: message.channel,
+          conversationId: conversation.id,
+          messageId: recorded.id,
+          kind: message.content.kind,
+        },
+        'message accepted',
+      );
+      return { status: 'accepted', messageId: recorded.id };
+    } catch (error) {
+      // Not stored: forget the dedupe mark so the platform's redelivery is processed.
+      await kv.delete(dedupeKey).catch(() => {});
+      throw error;
+    }
+  }
+
+  async function process(job: ConversationJob): Promise<void> {
+    const started = performance.now();
+    const stored = await crm.getMessage(job.messageId);
+    if (stored?.direction !== 'in' || stored.status !== 'received') return; // already handled
+    const conversation = await crm.getConversation(stored.conversationId);
+    const contact = conversation && (await crm.getContact(conversation.contactId));
+    if (!conversation || !contact) return;
+    const content = stored.content as InboundMessage['content'];
+    const inbound: InboundMessage = {
+      id: stored.platformMessageId ?? stored.id,
+      channel: stored.channel as ChannelId,
+      key: conversation.key,
+      from: {
+        externalId: conversation.key.slice(conversation.key.indexOf(':') + 1),
+        displayName: contact.displayName ?? undefined,
+      },
+      receivedAt: new Date(stored.createdAt),
+      content,
+      replyContext: conversation.replyContext,
+    };
+    const turn: Turn = {
+      inbound,
+      messageId: stored.id,
+      contact,
+      conversation,
+      state: { ...conversation.state },
+      kb: deps.knowledge(),
+      language: conversation.language ?? settings.defaultLanguage,
+      languageConfident: false,
+      text: content.kind === 'text' ? content.text : undefined,
+      triage: { triage: 'routine', rules: [] },
+      replies: [],
+      handoffRequests: [],
+      settings,
+      crm,
+      clock,
+      logger,
+    };
+    try {
+      await pipeline(turn);
+    } catch (error) {
+      logger.error({ conversationId: conversation.id, messageId: stored.id, ...describeError(error) }, 'turn failed');
+      turn.replies.length = 0;
+      turn.replies.push({
+        parts: [textPart(turn.kb.response('error_fallback', turn.language))],
+        decision: {
+          triage: turn.triage.triage,
+          rules: turn.triage.rules,
+          action: 'fallback',
+          articles: [],
+          confidence: 0,
+          language: turn.language,
+          reason: 'internal_error',
+        },
+      });
+      turn.handoffRequests.push({ reason: 'unanswered', priority: 'normal' });
+    }
+    if (settings.greetOnFirstContact && !turn.state.greeted) {
+      turn.state.greeted = true;
+      turn.replies.unshift({
+        parts: [textPart(turn.kb.response('greeting', turn.language))],
+        decision: {
+          triage: turn.triage.triage,
+          rules: [],
+          action: 'notice',
+          articles: [],
+          confidence: 0,
+          language: turn.language,
+          reason: 'greeting',
+        },
+      });
+    }
+    await crm.updateConversation(conversation.id, { state: turn.state, language: turn.language }, clock.now());
+    turn.conversation = { ...turn.conversation, state: turn.state, language: turn.language };
+    await deliver(turn.conversation, turn.replies, stored.id);
+    if (turn.handoffRequests.length > 0) await hooks.onHandoffRequests?.(turn, turn.handoffRequests);
+    await crm.markInboundProcessed(stored.id, clock.now());
+    logger.info(
+      {
+        conversationId: conversation.id,
+        messageId: stored.id,
+        triage: turn.triage.triage,
+        actions: turn.replies.map((r) => r.decision.action),
+        language: turn.language,
+        ms: Math.round(performance.now() - started),
+      },
+      'message handled',
+    );
+  }
+
+  return {
+    accept,
+    process,
+    deliver,
+    async recover() {
+      const pending = await crm.listUnprocessedInbound(10_000);
+      for (const message of pending) {
+        const conversation = await crm.getConversation(message.conversationId);
+        if (conversation) await queue.enqueue({ messageId: message.id, conversationKey: conversation.key });
+      }
+      return pending.length;
+    },
+  };
+}

@@ -1,0 +1,97 @@
+import MiniSearch from 'minisearch';
+import type { Article } from './article.ts';
+import type { Analyzer } from './text-analysis.ts';
+
+export interface SearchHit {
+  articleId: string;
+  /** Raw BM25 score from the index (comparable only within one query). */
+  score: number;
+  /** 0..1, comparable across queries: see toConfidence. */
+  confidence: number;
+}
+
+/** The KnowledgeIndex port: full-text retrieval over one language's articles. */
+export interface KnowledgeIndex {
+  search(query: string, lang: string, limit?: number): SearchHit[];
+  languages(): string[];
+}
+
+interface IndexedDoc {
+  id: string;
+  title: string;
+  questions: string;
+  summary: string;
+  body: string;
+}
+
+/** Field boosts, in the order the issue asks: title, questions, summary, body. */
+export const FIELD_BOOSTS = { title: 3, questions: 2.5, summary: 1.5, body: 1 } as const;
+
+/**
+ * Score scale at which a match counts as strong. BM25 grows with the number of matched terms and their
+ * rarity; a query that matches two distinctive words of one article scores about this much.
+ */
+const STRONG_SCORE = 12;
+
+/** Maps a BM25 score and the share of the query's words that matched to a 0..1 confidence. */
+export function toConfidence(score: number, matchedTerms: number, queryTerms: number): number {
+  if (queryTerms === 0 || matchedTerms === 0) return 0;
+  const coverage = matchedTerms / queryTerms;
+  const strength = 1 - Math.exp(-score / STRONG_SCORE);
+  return Math.round(Math.sqrt(coverage) * strength * 1000) / 1000;
+}
+
+function createMiniSearch(analyzer: Analyzer): MiniSearch<IndexedDoc> {
+  return new MiniSearch<IndexedDoc>({
+    fields: ['title', 'questions', 'summary', 'body'],
+    storeFields: [],
+    tokenize: (text) => analyzer.analyze(text),
+    processTerm: (term) => term,
+    searchOptions: {
+      boost: { ...FIELD_BOOSTS },
+      tokenize: (text) => analyzer.analyze(text),
+      processTerm: (term) => term,
+      // Typos: allow one edit in words of 5+ letters (two in 9+), weighted below exact matches.
+      fuzzy: (term) => (term.length >= 9 ? 2 : term.length >= 5 ? 1 : false),
+      weights: { fuzzy: 0.35, prefix: 0.25 },
+      prefix: (term, i, terms) => i === terms.length - 1 && term.length >= 4,
+      combineWith: 'OR',
+    },
+  });
+}
+
+export function createSearchIndex(articles: Article[], analyzers: Map<string, Analyzer>): KnowledgeIndex {
+  const byLang = new Map<string, { index: MiniSearch<IndexedDoc>; analyzer: Analyzer }>();
+  for (const [lang, analyzer] of analyzers) {
+    const docs = articles
+      .filter((a) => a.lang === lang)
+      .map((a) => ({
+        id: a.id,
+        title: `${a.title} ${a.topics.join(' ')}`,
+        questions: a.questions.join('\n'),
+        summary: a.summary,
+        body: a.sections.map((s) => `${s.heading}\n${s.markdown}`).join('\n'),
+      }));
+    const index = createMiniSearch(analyzer);
+    index.addAll(docs);
+    byLang.set(lang, { index, analyzer });
+  }
+
+  return {
+    languages: () => [...byLang.keys()],
+    search(query, lang, limit = 5) {
+      const entry = byLang.get(lang);
+      if (!entry) return [];
+      const queryTerms = new Set(entry.analyzer.analyze(query));
+      if (queryTerms.size === 0) return [];
+      return entry.index
+        .search(query)
+        .slice(0, limit)
+        .map((r) => ({
+          articleId: String(r.id),
+          score: Math.round(r.score * 1000) / 1000,
+          confidence: toConfidence(r.score, new Set(r.queryTerms).size, queryTerms.size),
+        }));
+    },
+  };
+}
