@@ -1,20 +1,32 @@
 import type { Hono } from 'hono';
+import { registerWebConsole } from '../adapters/web-console/routes.ts';
 import { createWebchatAdapter, type WebchatAdapter } from '../adapters/webchat/index.ts';
 import { ASSET_NAME, readWebchatPage, WEBCHAT_PAGES } from '../adapters/webchat/pages.ts';
 import { renderHistory } from '../adapters/webchat/render.ts';
 import type { Env } from './config/env.ts';
 import { createEngine, type Engine } from './core/engine.ts';
 import { createOutbox } from './core/outbox.ts';
+import { createTriageStep } from './core/steps/triage.ts';
 import type { ChannelAdapter, ChannelId } from './core/types.ts';
 import type { CrmStore } from './crm/crm-store.ts';
+import type { HandoffStore } from './crm/handoff-store.ts';
 import { openDatabase } from './crm/open-database.ts';
 import { createSqlCrmStore } from './crm/sql-crm-store.ts';
+import { createSqlHandoffStore } from './crm/sql-handoff-store.ts';
+import { handoffCommands } from './handoff/commands.ts';
+import { createInProcessHandoffQueue, type HandoffQueue } from './handoff/handoff-queue.ts';
+import { createHandoffService, type HandoffService } from './handoff/handoff-service.ts';
+import { createRatingStep } from './handoff/steps/rating.ts';
+import { createRouteByModeStep } from './handoff/steps/route-by-mode.ts';
+import { createTriageResponder } from './handoff/triage-responder.ts';
+import { parseWorkingHours } from './handoff/working-hours.ts';
 import { createHttpServer, type HttpServer } from './http/server.ts';
 import { createKnowledgeBase, type KnowledgeBase } from './knowledge/knowledge-base.ts';
 import { createInProcessJobQueue, type JobQueue } from './queue/job-queue.ts';
 import { createMemoryKeyValueState, type KeyValueState } from './queue/key-value-state.ts';
 import { type Clock, systemClock } from './shared/clock.ts';
 import { createLogger, type Logger } from './shared/logger.ts';
+import { createSafety } from './triage/safety.ts';
 
 /**
  * The composition root: the only module that imports adapters and picks implementations of the ports.
@@ -36,6 +48,9 @@ export interface Core {
   kv: KeyValueState;
   queue: JobQueue;
   engine: Engine;
+  handoffStore: HandoffStore;
+  handoffQueue: HandoffQueue;
+  handoff: HandoffService;
   channels: Map<ChannelId, ChannelAdapter>;
   databaseDescription: string;
   stop(): Promise<void>;
@@ -60,6 +75,26 @@ export async function createCore(env: Env, options: CoreOptions & { channels?: C
   for (const adapter of [...(options.channels ?? []), ...(options.extraChannels ?? [])])
     channels.set(adapter.id, adapter);
   const outbox = createOutbox({ crm, channels, clock, logger });
+  const handoffStore = createSqlHandoffStore(database);
+  const handoffQueue = createInProcessHandoffQueue();
+  const safety = createSafety(() => kb.current(), { country: env.DEPLOYMENT_COUNTRY, logger });
+  // The hand-off service sends through the engine, and the engine opens hand-offs: bind late.
+  const late: { engine?: Engine } = {};
+  const handoff = createHandoffService({
+    crm,
+    store: handoffStore,
+    queue: handoffQueue,
+    knowledge: () => kb.current(),
+    clock,
+    logger,
+    settings: {
+      workingHours: parseWorkingHours(env.EDUCATOR_HOURS, env.TIMEZONE, env.HOLIDAYS),
+      slaMinutes: env.HANDOFF_SLA_MINUTES,
+      averageHandlingMinutes: env.AVERAGE_HANDLING_MINUTES,
+    },
+    deliver: (...args) => (late.engine as Engine).deliver(...args),
+    safetyVars: safety.vars,
+  });
   const engine = createEngine({
     crm,
     kv,
@@ -75,7 +110,26 @@ export async function createCore(env: Env, options: CoreOptions & { channels?: C
       clarifyMargin: env.CLARIFY_MARGIN,
       greetOnFirstContact: options.greetOnFirstContact ?? true,
     },
+    hooks: {
+      beforeCommands: [createTriageStep(safety.classify, createTriageResponder(safety.vars))],
+      beforeAnswer: [createRatingStep(handoff), createRouteByModeStep(handoff)],
+      commands: handoffCommands,
+      onHandoffRequests: async (turn, requests) => {
+        // One hand-off per turn, at the most urgent priority asked for.
+        const [first] = [...requests].sort(
+          (a, b) => ['urgent', 'high', 'normal'].indexOf(a.priority) - ['urgent', 'high', 'normal'].indexOf(b.priority),
+        );
+        if (first)
+          await handoff.open(
+            turn.conversation,
+            first.reason === 'routine' || first.reason === 'out_of_scope' ? 'unanswered' : first.reason,
+            first.priority,
+            turn.messageId,
+          );
+      },
+    },
   });
+  late.engine = engine;
   queue.start((job) => engine.process(job));
   return {
     env,
@@ -86,10 +140,14 @@ export async function createCore(env: Env, options: CoreOptions & { channels?: C
     kv,
     queue,
     engine,
+    handoffStore,
+    handoffQueue,
+    handoff,
     channels,
     databaseDescription: database.description,
     async stop() {
       await queue.stop();
+      await handoffQueue.close();
       await kb.stop();
       await kv.close();
       await crm.close();
@@ -152,11 +210,19 @@ export async function createApp(env: Env, options: CoreOptions = {}): Promise<Ap
         return adapter.handleWebhook(c.req.raw);
       });
       if (webchat) webchatRoutes(app);
+      registerWebConsole(app, {
+        service: core.handoff,
+        store: core.handoffStore,
+        kv: core.kv,
+        logger,
+        secureCookies: env.PUBLIC_URL.startsWith('https:'),
+      });
     },
   });
 
   const started: ChannelAdapter[] = [];
   const base = core;
+  let slaTimer: NodeJS.Timeout | undefined;
   return {
     ...base,
     http,
@@ -167,6 +233,10 @@ export async function createApp(env: Env, options: CoreOptions = {}): Promise<Ap
         started.push(adapter);
       }
       if (env.KB_HOT_RELOAD) base.kb.watch();
+      slaTimer = setInterval(() => {
+        base.handoff.checkSla().catch((error) => logger.error({ err: (error as Error).message }, 'SLA check failed'));
+      }, env.SLA_CHECK_INTERVAL_SECONDS * 1000);
+      slaTimer.unref();
       const recovered = await engine.recover();
       const snapshot = base.kb.current();
       logger.info(
@@ -178,12 +248,13 @@ export async function createApp(env: Env, options: CoreOptions = {}): Promise<Ap
           languages: env.LANGUAGES,
           recovered,
         },
-        `Sehat is listening on ${url} — channels on: ${[...base.channels.keys()].join(', ') || 'none'}${webchat ? ` — web chat at ${url}/` : ''}`,
+        `Sehat is listening on ${url} — channels on: ${[...base.channels.keys()].join(', ') || 'none'}${webchat ? ` — web chat at ${url}/` : ''} — educator console at ${url}/educator`,
       );
       return { url };
     },
     async stop() {
       // Reverse order: stop taking messages (channels, then HTTP), drain queued work, then close stores.
+      clearInterval(slaTimer);
       for (const adapter of started.reverse()) await adapter.stop().catch(() => {});
       await http.close();
       await base.stop();

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { Env } from '../config/env.ts';
 import { runKbTest } from '../knowledge/kb-test.ts';
 import { buildSnapshot } from '../knowledge/knowledge-snapshot.ts';
@@ -49,4 +50,43 @@ export function runKbTestCommand(env: Env, options: { dir?: string; lang?: strin
   }
   if (report.results.length === 0) console.log('no questions found');
   return failures.length > 0 ? 1 : 0;
+}
+
+/**
+ * `sehat kb eval <file.jsonl>`: retrieval accuracy on held-back phrasings ({"lang","text","expected"} per
+ * line) that are not in the articles' questions: top-1 and top-3 per language.
+ */
+export function runKbEval(env: Env, file: string, options: { dir?: string; verbose?: boolean }): number {
+  const snapshot = buildSnapshot(loadKnowledgeFiles(options.dir ?? env.KNOWLEDGE_DIR), {
+    languages: env.LANGUAGES,
+    defaultLanguage: env.DEFAULT_LANGUAGE,
+  });
+  const cases = readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l) as { lang: string; text: string; expected: string });
+  const stats = new Map<string, { total: number; top1: number; top3: number; answered: number }>();
+  for (const c of cases) {
+    const hits = snapshot.search(c.text, c.lang, 3);
+    const s = stats.get(c.lang) ?? { total: 0, top1: 0, top3: 0, answered: 0 };
+    s.total += 1;
+    const top1 = hits[0]?.articleId === c.expected;
+    if (top1) s.top1 += 1;
+    if (top1 && (hits[0]?.confidence ?? 0) >= env.ANSWER_MIN_CONFIDENCE) s.answered += 1;
+    if (hits.some((h) => h.articleId === c.expected)) s.top3 += 1;
+    else if (options.verbose || !top1) {
+      if (options.verbose)
+        console.log(
+          `miss ${c.lang} ${JSON.stringify(c.text)} expected ${c.expected}, got ${hits.map((h) => h.articleId).join(', ') || 'nothing'}`,
+        );
+    }
+    stats.set(c.lang, s);
+  }
+  const pct = (n: number, d: number) => `${((100 * n) / d).toFixed(1)}%`;
+  for (const [lang, s] of stats) {
+    console.log(
+      `${lang}: top-1 ${pct(s.top1, s.total)}  top-3 ${pct(s.top3, s.total)}  answered correctly (top-1 above the confidence threshold) ${pct(s.answered, s.total)}  (${s.total} phrasings)`,
+    );
+  }
+  return 0;
 }

@@ -3,7 +3,8 @@ import { loadEnv } from '../config/env.ts';
 import { AppError } from '../core/errors.ts';
 import { runAsk } from './ask.ts';
 import { runTranscript } from './crm-commands.ts';
-import { runKbLint, runKbTestCommand } from './kb-commands.ts';
+import { runEducatorAdd, runEducatorList } from './educator-commands.ts';
+import { runKbEval, runKbLint, runKbTestCommand } from './kb-commands.ts';
 import { runServe } from './serve.ts';
 
 /** The `sehat` command. Every subcommand has --help. */
@@ -44,6 +45,14 @@ export function buildProgram(): Command {
     .option('--dir <path>', 'knowledge folder (default: KNOWLEDGE_DIR)')
     .option('--lang <code>', 'only this language')
     .action((options) => exit(runKbTestCommand(loadEnv(), options)));
+  kb.command('eval')
+    .description(
+      'measure search accuracy (top-1/top-3) on held-back phrasings, one {"lang","text","expected"} per line',
+    )
+    .argument('[file]', 'JSON lines file', 'tests/fixtures/kb-paraphrases.jsonl')
+    .option('--dir <path>', 'knowledge folder (default: KNOWLEDGE_DIR)')
+    .option('--verbose', 'list every miss')
+    .action((file: string, options) => exit(runKbEval(loadEnv(), file, options)));
 
   const crm = program.command('crm').description('read the CRM');
   crm
@@ -53,6 +62,22 @@ export function buildProgram(): Command {
     .option('--db <url>', 'database (default: DATABASE_URL)')
     .option('--json', 'print JSON')
     .action(async (ref: string, options) => exit(await runTranscript(loadEnv(), ref, options)));
+
+  const educator = program.command('educator').description('manage accounts for the web educator console');
+  educator
+    .command('add')
+    .description('create an educator account (asks for the password, or reads it from stdin)')
+    .argument('<username>', 'login name, e.g. rina')
+    .option('--name <display name>', 'name shown to patients, e.g. "Ns. Rina"')
+    .option('--password-stdin', 'read the password from standard input')
+    .option('--reset', 'set a new password for an existing educator')
+    .option('--db <url>', 'database (default: DATABASE_URL)')
+    .action(async (username: string, options) => exit(await runEducatorAdd(loadEnv(), username, options)));
+  educator
+    .command('list')
+    .description('list educator accounts')
+    .option('--db <url>', 'database (default: DATABASE_URL)')
+    .action(async (options) => exit(await runEducatorList(loadEnv(), options)));
 
   return program;
 }

@@ -35,6 +35,23 @@ export const envSchema = z.object({
   WEBCHAT_ENABLED: bool.default(true),
   WEBCHAT_ALLOWED_ORIGINS: list.default([]),
   WEBCHAT_MAX_TEXT_LENGTH: z.coerce.number().int().min(100).max(20000).default(2000),
+  EDUCATOR_HOURS: z.string().default('mon-fri 08:00-16:00'),
+  TIMEZONE: z.string().default('Asia/Jakarta'),
+  HOLIDAYS: list.pipe(z.array(z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'holidays are YYYY-MM-DD dates'))).default([]),
+  HANDOFF_SLA_MINUTES: z
+    .string()
+    .regex(/^urgent:\d+,high:\d+,normal:\d+$/, 'write it as urgent:5,high:15,normal:60')
+    .transform(
+      (v) =>
+        Object.fromEntries(v.split(',').map((p) => [p.split(':')[0], Number(p.split(':')[1])])) as Record<
+          'urgent' | 'high' | 'normal',
+          number
+        >,
+    )
+    .default({ urgent: 5, high: 15, normal: 60 }),
+  AVERAGE_HANDLING_MINUTES: z.coerce.number().min(1).max(240).default(5),
+  SLA_CHECK_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
+  ESCALATION_CONTACT: z.string().default(''),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_PATIENT_TEXT: bool.default(false),
 });

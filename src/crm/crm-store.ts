@@ -25,6 +25,8 @@ export interface ConversationState {
   languageLocked?: boolean;
   greeted?: boolean;
   awaitingRating?: { handoffId: string };
+  /** The "your message is saved for the educator" notice was sent for the current hand-off. */
+  waitingNoticeSent?: boolean;
 }
 
 export interface Conversation {

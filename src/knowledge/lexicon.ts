@@ -33,18 +33,22 @@ export function buildLexicon(files: LexiconFile[], fold: (text: string) => strin
   }
   // Normalize first, so a synonym phrase written with standard words also matches slang spellings.
   const applyNormalize = (tokens: string[]) => tokens.flatMap((t) => lexicon.normalize.get(t) ?? [t]);
+  const add = (tokens: string[], main: string[]) => {
+    const first = tokens[0];
+    if (!first) return;
+    const list = lexicon.phrases.get(first) ?? [];
+    if (list.some((p) => p.tokens.join(' ') === tokens.join(' '))) return;
+    list.push({ tokens, main });
+    list.sort((a, b) => b.tokens.length - a.tokens.length);
+    lexicon.phrases.set(first, list);
+  };
   for (const file of files) {
     for (const group of file.synonyms) {
       const main = applyNormalize(fold(group[0] ?? ''));
-      for (const phrase of group.slice(1)) {
-        const tokens = applyNormalize(fold(phrase));
-        const first = tokens[0];
-        if (!first || tokens.join(' ') === main.join(' ')) continue;
-        const list = lexicon.phrases.get(first) ?? [];
-        list.push({ tokens, main });
-        list.sort((a, b) => b.tokens.length - a.tokens.length);
-        lexicon.phrases.set(first, list);
-      }
+      // The main term maps to itself, so a short synonym inside it ("gula" in "gula darah") can't split
+      // it: the longest phrase at a position wins.
+      add(main, main);
+      for (const phrase of group.slice(1)) add(applyNormalize(fold(phrase)), main);
     }
   }
   return lexicon;

@@ -19,6 +19,22 @@ export const RESPONSE_KEYS = [
   'human_request',
   'media_unsupported',
   'unsupported_message',
+  // safety (src/triage): texts reviewed by the clinical team
+  'emergency',
+  'crisis',
+  'complaint_ack',
+  'personal_medical_decline',
+  // hand-off (src/handoff)
+  'handoff_waiting',
+  'handoff_out_of_hours',
+  'handoff_already_waiting',
+  'handoff_claimed',
+  'handoff_released',
+  'rating_prompt',
+  'rating_thanks',
+  'goodbye',
+  'opening_today',
+  'opening_later',
 ] as const;
 
 export type ResponseKey = (typeof RESPONSE_KEYS)[number];

@@ -28,8 +28,14 @@ const STEMMERS: Record<string, (word: string) => string> = {
   ms: stemIndonesian, // Malay shares Indonesian morphology; its own stop words and lexicon differ
 };
 
+/**
+ * Stop words of every language are dropped in every language: patients mix languages ("apa itu cholera"),
+ * and a word like "apa" or "the" never names a health topic in the other language either.
+ */
+const ALL_STOPWORDS = new Set(Object.values(STOPWORDS).flat());
+
 export function createAnalyzer(lang: string, lexicon: Lexicon = emptyLexicon()): Analyzer {
-  const stopwords = new Set(STOPWORDS[lang] ?? []);
+  const stopwords = ALL_STOPWORDS;
   const stem = STEMMERS[lang] ?? ((w: string) => w);
   return {
     lang,

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CrmStore } from '../../src/crm/crm-store.ts';
 import { verifyAuditChain } from '../../src/crm/audit-chain.ts';
+import type { CrmStore } from '../../src/crm/crm-store.ts';
 
 /** One suite, every CrmStore implementation (SQLite and PostgreSQL). */
 export function crmStoreContract(name: string, open: () => Promise<{ crm: CrmStore; cleanup(): Promise<void> }>): void {
@@ -18,7 +18,13 @@ export function crmStoreContract(name: string, open: () => Promise<{ crm: CrmSto
 
     async function newConversation(externalId: string) {
       const contact = await crm.upsertContact({ channel: 'telegram', externalId, displayName: 'Siti', at });
-      const conversation = await crm.openConversation({ contactId: contact.id, channel: 'telegram', key: `telegram:${externalId}`, language: 'id', at });
+      const conversation = await crm.openConversation({
+        contactId: contact.id,
+        channel: 'telegram',
+        key: `telegram:${externalId}`,
+        language: 'id',
+        at,
+      });
       return { contact, conversation };
     }
 
@@ -32,16 +38,28 @@ export function crmStoreContract(name: string, open: () => Promise<{ crm: CrmSto
     });
 
     it('creates a contact once when two processes upsert at the same moment', async () => {
-      const results = await Promise.all(Array.from({ length: 5 }, () => crm.upsertContact({ channel: 'webchat', externalId: 'race', at })));
+      const results = await Promise.all(
+        Array.from({ length: 5 }, () => crm.upsertContact({ channel: 'webchat', externalId: 'race', at })),
+      );
       expect(new Set(results.map((r) => r.id)).size).toBe(1);
     });
 
     it('opens one conversation per channel key, in bot mode, and keeps its state', async () => {
       const { contact, conversation } = await newConversation('200');
-      const again = await crm.openConversation({ contactId: contact.id, channel: 'telegram', key: 'telegram:200', language: 'en', at });
+      const again = await crm.openConversation({
+        contactId: contact.id,
+        channel: 'telegram',
+        key: 'telegram:200',
+        language: 'en',
+        at,
+      });
       expect(again.id).toBe(conversation.id);
       expect(again.mode).toBe('bot');
-      await crm.updateConversation(conversation.id, { mode: 'waiting', state: { lastArticleId: 'dengue', sectionIndex: 1 }, replyContext: { ref: 'x' } }, at);
+      await crm.updateConversation(
+        conversation.id,
+        { mode: 'waiting', state: { lastArticleId: 'dengue', sectionIndex: 1 }, replyContext: { ref: 'x' } },
+        at,
+      );
       const loaded = await crm.findConversationByKey('telegram:200');
       expect(loaded?.mode).toBe('waiting');
       expect(loaded?.state).toEqual({ lastArticleId: 'dengue', sectionIndex: 1 });
@@ -51,10 +69,20 @@ export function crmStoreContract(name: string, open: () => Promise<{ crm: CrmSto
 
     it('stores an inbound message once per (channel, platform id)', async () => {
       const { conversation } = await newConversation('300');
-      const input = { conversationId: conversation.id, channel: 'telegram' as const, platformMessageId: '555', content: { kind: 'text' as const, text: 'halo' }, text: 'halo', receivedAt: at };
+      const input = {
+        conversationId: conversation.id,
+        channel: 'telegram' as const,
+        platformMessageId: '555',
+        content: { kind: 'text' as const, text: 'halo' },
+        text: 'halo',
+        receivedAt: at,
+      };
       const first = await crm.recordInbound(input);
       const second = await crm.recordInbound(input);
-      const concurrent = await Promise.all([crm.recordInbound({ ...input, platformMessageId: '556' }), crm.recordInbound({ ...input, platformMessageId: '556' })]);
+      const concurrent = await Promise.all([
+        crm.recordInbound({ ...input, platformMessageId: '556' }),
+        crm.recordInbound({ ...input, platformMessageId: '556' }),
+      ]);
       expect(first).not.toBe('duplicate');
       expect(second).toBe('duplicate');
       expect(concurrent.filter((r) => r === 'duplicate')).toHaveLength(1);
@@ -65,7 +93,14 @@ export function crmStoreContract(name: string, open: () => Promise<{ crm: CrmSto
 
     it('lists accepted-but-unprocessed inbound messages until they are processed', async () => {
       const { conversation } = await newConversation('400');
-      const r = await crm.recordInbound({ conversationId: conversation.id, channel: 'telegram', platformMessageId: '1', content: { kind: 'text', text: 'a' }, text: 'a', receivedAt: at });
+      const r = await crm.recordInbound({
+        conversationId: conversation.id,
+        channel: 'telegram',
+        platformMessageId: '1',
+        content: { kind: 'text', text: 'a' },
+        text: 'a',
+        receivedAt: at,
+      });
       if (r === 'duplicate') throw new Error('unexpected duplicate');
       expect((await crm.listUnprocessedInbound(100)).map((m) => m.id)).toContain(r.id);
       await crm.markInboundProcessed(r.id, at);
@@ -74,22 +109,66 @@ export function crmStoreContract(name: string, open: () => Promise<{ crm: CrmSto
 
     it('keeps replies in an outbox: pending until marked sent or failed, with the Decision', async () => {
       const { conversation } = await newConversation('500');
-      const decision = { triage: 'routine' as const, rules: [], action: 'answer' as const, articles: [{ id: 'dengue', score: 3 }], confidence: 0.8, language: 'id' };
-      const { id } = await crm.recordOutbound({ conversationId: conversation.id, channel: 'telegram', sender: { kind: 'bot' }, parts: [{ kind: 'text', markdown: 'hi' }], text: 'hi', decision, correlationId: 'c1', at });
+      const decision = {
+        triage: 'routine' as const,
+        rules: [],
+        action: 'answer' as const,
+        articles: [{ id: 'dengue', score: 3 }],
+        confidence: 0.8,
+        language: 'id',
+      };
+      const { id } = await crm.recordOutbound({
+        conversationId: conversation.id,
+        channel: 'telegram',
+        sender: { kind: 'bot' },
+        parts: [{ kind: 'text', markdown: 'hi' }],
+        text: 'hi',
+        decision,
+        correlationId: 'c1',
+        at,
+      });
       expect((await crm.listPendingOutbound(100)).map((m) => m.id)).toContain(id);
       await crm.markOutbound(id, { status: 'sent', platformMessageIds: ['tg-9'], attempts: 2 }, at);
       const stored = await crm.getMessage(id);
       expect(stored).toMatchObject({ status: 'sent', attempts: 2, decision, author: { kind: 'bot' } });
       expect((await crm.listPendingOutbound(100)).map((m) => m.id)).not.toContain(id);
-      const educator = await crm.recordOutbound({ conversationId: conversation.id, channel: 'telegram', sender: { kind: 'educator', educatorId: 'ed-1', name: 'Ns. Rina' }, parts: [{ kind: 'text', markdown: 'x' }], text: 'x', correlationId: 'c2', at });
+      const educator = await crm.recordOutbound({
+        conversationId: conversation.id,
+        channel: 'telegram',
+        sender: { kind: 'educator', educatorId: 'ed-1', name: 'Ns. Rina' },
+        parts: [{ kind: 'text', markdown: 'x' }],
+        text: 'x',
+        correlationId: 'c2',
+        at,
+      });
       await crm.markOutbound(educator.id, { status: 'failed', error: 'send_permanent: blocked' }, at);
-      expect(await crm.getMessage(educator.id)).toMatchObject({ status: 'failed', error: 'send_permanent: blocked', author: { kind: 'educator', id: 'ed-1' } });
+      expect(await crm.getMessage(educator.id)).toMatchObject({
+        status: 'failed',
+        error: 'send_permanent: blocked',
+        author: { kind: 'educator', id: 'ed-1' },
+      });
     });
 
     it('records unanswered questions for the editors, newest first', async () => {
       const { conversation } = await newConversation('600');
-      await crm.recordUnanswered({ conversationId: conversation.id, messageId: null, language: 'id', text: 'apa itu x', bestArticleId: null, bestConfidence: 0, at });
-      await crm.recordUnanswered({ conversationId: conversation.id, messageId: null, language: 'en', text: 'what is y', bestArticleId: 'dengue', bestConfidence: 0.2, at: new Date(at.getTime() + 1000) });
+      await crm.recordUnanswered({
+        conversationId: conversation.id,
+        messageId: null,
+        language: 'id',
+        text: 'apa itu x',
+        bestArticleId: null,
+        bestConfidence: 0,
+        at,
+      });
+      await crm.recordUnanswered({
+        conversationId: conversation.id,
+        messageId: null,
+        language: 'en',
+        text: 'what is y',
+        bestArticleId: 'dengue',
+        bestConfidence: 0.2,
+        at: new Date(at.getTime() + 1000),
+      });
       const list = await crm.listUnanswered({ limit: 10 });
       expect(list.slice(0, 2).map((q) => q.text)).toEqual(['what is y', 'apa itu x']);
       expect(list[0]?.bestConfidence).toBeCloseTo(0.2);

@@ -8,7 +8,8 @@ import pg from 'pg';
  */
 export const IN_CI = process.env.CI === 'true';
 
-export const POSTGRES_ADMIN_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres:postgres@127.0.0.1:5432/postgres';
+export const POSTGRES_ADMIN_URL =
+  process.env.TEST_DATABASE_URL ?? 'postgres://postgres:postgres@127.0.0.1:5432/postgres';
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -16,7 +17,8 @@ const HOW_TO = 'run `sudo bash scripts/services.sh && eval "$(bash scripts/servi
 
 function decide(name: string, available: boolean, suite: string): boolean {
   if (available) return true;
-  if (IN_CI) throw new Error(`${suite} needs ${name}, which is not available: under CI=true this is a failure, not a skip`);
+  if (IN_CI)
+    throw new Error(`${suite} needs ${name}, which is not available: under CI=true this is a failure, not a skip`);
   console.warn(`\n  SKIPPED ${suite}: ${name} is not available — ${HOW_TO}\n`);
   return false;
 }

@@ -80,10 +80,18 @@ function el(tag, attrs = {}, ...children) {
 /** localStorage can throw (private mode, third-party iframes with storage blocked): the chat must still work. */
 const store = {
   get(key) {
-    try { return localStorage.getItem(key); } catch { return null; }
+    try {
+      return localStorage.getItem(key);
+    } catch {
+      return null;
+    }
   },
   set(key, value) {
-    try { localStorage.setItem(key, value); } catch { /* memory only, then */ }
+    try {
+      localStorage.setItem(key, value);
+    } catch {
+      /* memory only, then */
+    }
   },
 };
 
@@ -114,7 +122,12 @@ function safeUrl(raw) {
 }
 
 function link(label, href) {
-  return el('a', { href, target: '_blank', rel: 'noopener noreferrer' }, label, el('span', { class: 'sr-only' }, ` ${t.newTab}`));
+  return el(
+    'a',
+    { href, target: '_blank', rel: 'noopener noreferrer' },
+    label,
+    el('span', { class: 'sr-only' }, ` ${t.newTab}`),
+  );
 }
 
 function inlineNode(m) {
@@ -141,25 +154,56 @@ function renderInline(text) {
   return fragment;
 }
 
-/** Blank lines separate paragraphs; single newlines are line breaks; •/-/* lines form a bullet list. */
+// Articles are hard-wrapped at ~100 columns in the knowledge files, while fixed messages put one sentence per line.
+// So a single newline is a visible line break only after a sentence ends; otherwise the lines are one line (this
+// also lets **bold** span a wrap). An indented line under a bullet continues that bullet.
+const SENTENCE_END = /[.!?:;)"”]$/;
+
+function logicalLines(block) {
+  const lines = [];
+  for (const line of block.split('\n')) {
+    if (!line.trim()) continue;
+    const prev = lines.at(-1);
+    const continues =
+      prev !== undefined &&
+      !BULLET.test(line) &&
+      !HEADING.test(line) &&
+      !HEADING.test(prev) &&
+      (BULLET.test(prev) ? /^\s{2,}/.test(line) : !SENTENCE_END.test(prev.trim()));
+    if (continues) lines[lines.length - 1] = `${prev.trimEnd()} ${line.trim()}`;
+    else lines.push(line);
+  }
+  return lines;
+}
+
+/** Blank lines separate paragraphs; •/-/* lines form a bullet list, and an indented bullet nests under the one before. */
 function renderMarkdown(markdown) {
   const fragment = document.createDocumentFragment();
-  for (const block of String(markdown ?? '').replace(/\r\n?/g, '\n').split(/\n\s*\n/)) {
+  for (const block of String(markdown ?? '')
+    .replace(/\r\n?/g, '\n')
+    .split(/\n\s*\n/)) {
     let paragraph = null;
-    let bullets = null;
-    for (const line of block.split('\n')) {
-      if (!line.trim()) continue;
+    let bullets = null; // the top-level <ul> being filled
+    let top = null; // its last <li>
+    for (const line of logicalLines(block)) {
       const bullet = BULLET.exec(line);
       const heading = HEADING.exec(line);
       if (bullet) {
         paragraph = null;
-        bullets ??= fragment.appendChild(el('ul'));
-        bullets.append(el('li', {}, renderInline(bullet[1])));
+        const item = el('li', {}, renderInline(bullet[1]));
+        if (/^\s{2,}/.test(line) && top) {
+          const nested = top.querySelector(':scope > ul') ?? top.appendChild(el('ul'));
+          nested.append(item);
+        } else {
+          bullets ??= fragment.appendChild(el('ul'));
+          bullets.append(item);
+          top = item;
+        }
       } else if (heading) {
-        paragraph = bullets = null;
+        paragraph = bullets = top = null;
         fragment.append(el('p', {}, el('strong', {}, renderInline(heading[1]))));
       } else {
-        bullets = null;
+        bullets = top = null;
         if (paragraph) paragraph.append(el('br'));
         else paragraph = fragment.appendChild(el('p'));
         paragraph.append(renderInline(line.trim()));
@@ -173,6 +217,20 @@ function renderMarkdown(markdown) {
 
 const rendered = new Set(); // message ids on screen: a reconnect must not show a reply twice
 const statusById = new Map(); // outgoing message id → its "sending…/sent" element
+
+// Follow the conversation while the patient is at the bottom, also when a phone keyboard opens and shrinks the view;
+// leave the scroll position alone while they are reading further up.
+let atBottom = true;
+scroller.addEventListener(
+  'scroll',
+  () => {
+    atBottom = scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 40;
+  },
+  { passive: true },
+);
+new ResizeObserver(() => {
+  if (atBottom) scroller.scrollTop = scroller.scrollHeight;
+}).observe(scroller);
 
 /** Keeps the newest message in view; a long answer is shown from its top so the title is not scrolled away. */
 function reveal(row) {
@@ -188,7 +246,11 @@ function append(row) {
 
 /** The patient's own words: always plain text (CSS keeps their line breaks). */
 function patientRow({ id, text, status }) {
-  const row = el('div', { class: 'row row-in' }, el('div', { class: 'bubble bubble-in', 'data-testid': 'bubble-in' }, text));
+  const row = el(
+    'div',
+    { class: 'row row-in' },
+    el('div', { class: 'bubble bubble-in', 'data-testid': 'bubble-in' }, text),
+  );
   if (status) {
     const statusEl = el('div', { class: 'status' }, t[status]);
     statusById.set(id, statusEl);
@@ -199,12 +261,18 @@ function patientRow({ id, text, status }) {
 }
 
 function articleCard(part) {
-  const card = el('article', { class: 'card', 'data-testid': 'article-card' }, el('h2', { class: 'card-title' }, part.title));
+  const card = el(
+    'article',
+    { class: 'card', 'data-testid': 'article-card' },
+    el('h2', { class: 'card-title' }, part.title),
+  );
   card.append(el('div', { class: 'card-summary' }, renderMarkdown(part.summary)));
   const sources = (part.sources ?? []).filter((s) => safeUrl(s.url));
   if (sources.length) {
     const line = el('p', { class: 'card-source' }, `${t.source} `);
-    sources.forEach((s, i) => line.append(i ? ', ' : '', link(s.title || s.url, safeUrl(s.url))));
+    sources.forEach((s, i) => {
+      line.append(i ? ', ' : '', link(s.title || s.url, safeUrl(s.url)));
+    });
     card.append(line);
   }
   return card;
@@ -226,7 +294,8 @@ function botRow({ id, sender, parts }) {
   const row = el('div', { class: `row row-out row-${kind}` });
   if (kind === 'educator') row.append(el('div', { class: 'sender' }, sender.name || t.educator));
   let bubble = null;
-  const bubbleFor = () => (bubble ??= row.appendChild(el('div', { class: 'bubble bubble-out', 'data-testid': 'bubble-out' })));
+  const bubbleFor = () =>
+    (bubble ??= row.appendChild(el('div', { class: 'bubble bubble-out', 'data-testid': 'bubble-out' })));
   for (const part of parts ?? []) {
     if (part.kind === 'text') bubbleFor().append(renderMarkdown(part.markdown));
     else if (part.kind === 'article') bubbleFor().append(articleCard(part));
@@ -246,7 +315,14 @@ function renderHistory(history) {
   statusById.clear();
   for (const item of history ?? []) {
     if (item.direction === 'in') list.append(patientRow({ id: item.id, text: item.text ?? '' }));
-    else list.append(botRow({ id: item.id, sender: item.sender, parts: item.parts ?? [{ kind: 'text', markdown: item.text ?? '' }] }));
+    else
+      list.append(
+        botRow({
+          id: item.id,
+          sender: item.sender,
+          parts: item.parts ?? [{ kind: 'text', markdown: item.text ?? '' }],
+        }),
+      );
   }
   scroller.scrollTop = scroller.scrollHeight;
 }
@@ -259,13 +335,16 @@ function setTyping(on) {
   typingEl.hidden = !on;
   if (on) {
     typingTimer = setTimeout(() => setTyping(false), TYPING_TIMEOUT_MS);
-    scroller.scrollTop = scroller.scrollHeight;
+    if (atBottom) scroller.scrollTop = scroller.scrollHeight;
   }
 }
 
 function showNotice(message) {
   const close = el('button', { type: 'button', class: 'notice-close', 'aria-label': t.dismiss }, '×');
-  close.addEventListener('click', () => { noticeEl.replaceChildren(); input.focus(); });
+  close.addEventListener('click', () => {
+    noticeEl.replaceChildren();
+    input.focus();
+  });
   noticeEl.replaceChildren(el('span', {}, t.sorry + message), close);
 }
 
@@ -312,7 +391,9 @@ const CLOCK_SLACK_MS = 120_000;
 function reconcileOutbox(history) {
   const inbound = (history ?? []).filter((h) => h.direction === 'in');
   for (const [id, entry] of outbox) {
-    const stored = inbound.some((h) => h.text?.trim() === entry.text.trim() && Date.parse(h.at) >= entry.at - CLOCK_SLACK_MS);
+    const stored = inbound.some(
+      (h) => h.text?.trim() === entry.text.trim() && Date.parse(h.at) >= entry.at - CLOCK_SLACK_MS,
+    );
     if (!stored) list.append(patientRow({ id, text: entry.text, status: 'sending' }));
   }
 }
@@ -454,8 +535,10 @@ input.addEventListener('keydown', (event) => {
 function applyLanguage() {
   document.documentElement.lang = STRINGS[lang] ? lang : 'en';
   for (const node of document.querySelectorAll('[data-i18n]')) node.textContent = t[node.dataset.i18n];
-  for (const node of document.querySelectorAll('[data-i18n-placeholder]')) node.placeholder = t[node.dataset.i18nPlaceholder];
-  for (const node of document.querySelectorAll('[data-i18n-aria-label]')) node.setAttribute('aria-label', t[node.dataset.i18nAriaLabel]);
+  for (const node of document.querySelectorAll('[data-i18n-placeholder]'))
+    node.placeholder = t[node.dataset.i18nPlaceholder];
+  for (const node of document.querySelectorAll('[data-i18n-aria-label]'))
+    node.setAttribute('aria-label', t[node.dataset.i18nAriaLabel]);
   document.title = t.title;
 }
 

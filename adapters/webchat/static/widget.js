@@ -64,7 +64,10 @@
     svg.setAttribute('aria-hidden', 'true');
     svg.setAttribute('focusable', 'false');
     const path = document.createElementNS(ns, 'path');
-    path.setAttribute('d', 'M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2zm3 6v2h2V9H7zm4 0v2h2V9h-2zm4 0v2h2V9h-2z');
+    path.setAttribute(
+      'd',
+      'M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2zm3 6v2h2V9H7zm4 0v2h2V9h-2zm4 0v2h2V9h-2z',
+    );
     svg.append(path);
     return svg;
   }
@@ -84,7 +87,13 @@
   const root = host.attachShadow({ mode: 'open' });
   addStyles(root);
 
-  const launcher = el('button', { type: 'button', class: 'launcher', 'aria-expanded': 'false', 'aria-controls': 'sehat-panel', 'aria-haspopup': 'dialog' });
+  const launcher = el('button', {
+    type: 'button',
+    class: 'launcher',
+    'aria-expanded': 'false',
+    'aria-controls': 'sehat-panel',
+    'aria-haspopup': 'dialog',
+  });
   launcher.append(chatIcon(), el('span', {}, title));
 
   const panel = el('div', { id: 'sehat-panel', class: 'panel', role: 'dialog', 'aria-label': title });
@@ -99,7 +108,12 @@
   // The iframe is created on first open: visitors who never open the chat do not start a chat session.
   function ensureIframe() {
     if (iframe) return;
-    iframe = el('iframe', { src: `${origin}/chat?embed=1`, title, allow: 'clipboard-write', referrerpolicy: 'no-referrer' });
+    iframe = el('iframe', {
+      src: `${origin}/chat?embed=1`,
+      title,
+      allow: 'clipboard-write',
+      referrerpolicy: 'no-referrer',
+    });
     panel.append(iframe);
   }
 
@@ -125,7 +139,13 @@
   });
   // Escape pressed inside the chat iframe is reported by the chat page (chat.js, embed mode).
   window.addEventListener('message', (event) => {
-    if (event.origin === origin && event.source === iframe?.contentWindow && event.data?.sehat === 'close' && !panel.hidden) close();
+    if (
+      event.origin === origin &&
+      event.source === iframe?.contentWindow &&
+      event.data?.sehat === 'close' &&
+      !panel.hidden
+    )
+      close();
   });
 
   root.append(launcher, panel);

@@ -14,8 +14,9 @@ export const answerStep: Step<Turn> = async (turn) => {
   const { answerMinConfidence, clarifyMargin, languages } = turn.settings;
 
   let hits = turn.kb.search(query, turn.language, 5);
-  // Mixed-language messages: when we were not sure of the language, the other languages get a chance.
-  if (!turn.languageConfident && (hits[0]?.confidence ?? 0) < answerMinConfidence) {
+  // Mixed-language messages, and articles not yet translated: other languages get a chance. The reply
+  // language only follows when we were unsure of it (pickTranslation serves what exists, with a notice).
+  if ((hits[0]?.confidence ?? 0) < answerMinConfidence) {
     for (const lang of languages.filter((l) => l !== turn.language)) {
       const other = turn.kb.search(query, lang, 5);
       if (
@@ -23,7 +24,8 @@ export const answerStep: Step<Turn> = async (turn) => {
         (other[0]?.confidence ?? 0) > (hits[0]?.confidence ?? 0)
       ) {
         hits = other;
-        turn.language = lang;
+        if (!turn.languageConfident && !turn.state.languageLocked && turn.kb.article(other[0]?.articleId ?? '', lang))
+          turn.language = lang;
       }
     }
   }
