@@ -52,7 +52,13 @@ function readYaml(path: string, file: string, problems: KbProblem[]): unknown {
   }
 }
 
-function loadArticle(dir: string, path: string, lang: string, problems: KbProblem[]): Article | undefined {
+function loadArticle(
+  dir: string,
+  path: string,
+  lang: string,
+  problems: KbProblem[],
+  seen: Map<string, string>,
+): Article | undefined {
   const file = relative(dir, path);
   let doc: { data: unknown; body: string };
   try {
@@ -68,6 +74,11 @@ function loadArticle(dir: string, path: string, lang: string, problems: KbProble
   }
   const fm = parsed.data;
   const before = problems.length;
+  const earlier = seen.get(fm.id);
+  if (earlier) {
+    problems.push({ severity: 'error', file, field: 'id', message: `"${fm.id}" duplicates the id of ${earlier}` });
+    return undefined;
+  }
   if (fm.lang !== lang)
     problems.push({
       severity: 'error',
@@ -133,18 +144,8 @@ export function loadKnowledgeFiles(dir: string): KnowledgeFiles {
   for (const lang of langDirs.sort()) {
     const seen = new Map<string, string>();
     for (const path of listFiles(join(dir, lang), '.md')) {
-      const article = loadArticle(dir, path, lang, problems);
+      const article = loadArticle(dir, path, lang, problems, seen);
       if (!article) continue;
-      const earlier = seen.get(article.id);
-      if (earlier) {
-        problems.push({
-          severity: 'error',
-          file: article.file,
-          field: 'id',
-          message: `duplicates the id of ${earlier}`,
-        });
-        continue;
-      }
       seen.set(article.id, article.file);
       articles.push(article);
     }

@@ -287,6 +287,7 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('web chat (browser end to end)', () => 
             '• [WHO diabetes](https://www.who.int/health-topics/diabetes)',
             '- [bad link](javascript:alert(2))',
             '* see https://www.who.int/news-room. <script>alert(3)</script>',
+            'Keep file_name_here and 2*3*4 as typed.',
           ].join('\n'),
         },
       ],
@@ -302,6 +303,7 @@ describe.skipIf(!HAS_CHROMIUM && !IN_CI)('web chat (browser end to end)', () => 
     expect(links).toEqual(['https://www.who.int/health-topics/diabetes', 'https://www.who.int/news-room']);
     expect(await bubble.textContent()).toContain('[bad link](javascript:alert(2))');
     expect(await bubble.textContent()).toContain('<script>alert(3)</script>');
+    expect(await bubble.textContent()).toContain('Keep file_name_here and 2*3*4 as typed.');
     expect(await bubble.locator('script').count()).toBe(0);
     expect(dialogs).toEqual([]);
   });

@@ -509,8 +509,9 @@ function closeChatPanel() {
   renderChat();
 }
 
+/** One term/value pair, grouped in a <div> (allowed inside <dl>) so the grid can lay out pairs. */
 function profileRow(term, ...value) {
-  return [el('dt', {}, term), el('dd', {}, ...value)];
+  return [el('div', {}, el('dt', {}, term), el('dd', {}, ...value))];
 }
 
 function renderChat() {

@@ -30,8 +30,8 @@ const STRINGS = {
     sorry: 'Sorry — ',
   },
   id: {
-    title: 'Sehat — obrolan edukasi kesehatan',
-    emergency: 'Bukan untuk keadaan darurat: hubungi 112/119 (ID), 999 (MY), 991 (BN)',
+    title: 'Sehat — edukasi kesehatan',
+    emergency: 'Bukan untuk darurat: hubungi 112/119 (ID), 999 (MY), 991 (BN)',
     conversation: 'Percakapan',
     inputLabel: 'Pertanyaan Anda',
     placeholder: 'Ketik pertanyaan Anda…',
@@ -48,6 +48,13 @@ const STRINGS = {
     reconnecting: 'Koneksi terputus. Menghubungkan ulang… Pesan Anda akan terkirim setelah tersambung.',
     dismiss: 'Tutup',
     sorry: 'Maaf — ',
+    // The server's error texts are English; these replace them by code ({n}: the first number in the English text).
+    errors: {
+      too_long: 'pesan terlalu panjang (maksimal {n} karakter).',
+      empty_text: 'pesan kosong.',
+      rate_limited: 'pesan terkirim terlalu cepat. Kami akan mencoba lagi sebentar lagi.',
+      unavailable: 'pesan Anda belum bisa disimpan. Kami akan mengirim ulang otomatis.',
+    },
   },
 };
 
@@ -106,8 +113,9 @@ const INLINE = new RegExp(
     String.raw`\[([^\]\n]+)\]\(([^()\s]+)\)`, // 1,2: [label](url)
     String.raw`(https?:\/\/[^\s<>"'\]]*[^\s<>"'.,;:!?)\]])`, // 3: bare URL, without trailing punctuation
     String.raw`\*\*([^\s*](?:[^\n]*?[^\s*])?)\*\*`, // 4: **bold**
-    String.raw`(?<![\w*])\*([^\s*](?:[^*\n]*[^\s*])?)\*(?![\w*])`, // 5: *italic*
-    String.raw`(?<![\w])_([^\s_](?:[^_\n]*[^\s_])?)_(?!\w)`, // 6: _italic_ (not snake_case)
+    // Italics: group 5/7 is the character before the opening mark (no lookbehind: Safari before 16.4 lacks it).
+    String.raw`(^|[^\w*])\*([^\s*](?:[^*\n]*[^\s*])?)\*(?![\w*])`, // 5,6: *italic*
+    String.raw`(^|[^\w])_([^\s_](?:[^_\n]*[^\s_])?)_(?!\w)`, // 7,8: _italic_ (not snake_case)
   ].join('|'),
   'g',
 );
@@ -140,7 +148,9 @@ function inlineNode(m) {
     return href ? link(m[3], href) : m[3];
   }
   if (m[4] !== undefined) return el('strong', {}, renderInline(m[4]));
-  return el('em', {}, renderInline(m[5] ?? m[6]));
+  const fragment = document.createDocumentFragment();
+  fragment.append(m[5] ?? m[7], el('em', {}, renderInline(m[6] ?? m[8])));
+  return fragment;
 }
 
 function renderInline(text) {
@@ -163,7 +173,7 @@ function logicalLines(block) {
   const lines = [];
   for (const line of block.split('\n')) {
     if (!line.trim()) continue;
-    const prev = lines.at(-1);
+    const prev = lines[lines.length - 1]; // not .at(): older phone browsers
     const continues =
       prev !== undefined &&
       !BULLET.test(line) &&
@@ -215,7 +225,6 @@ function renderMarkdown(markdown) {
 
 // ---------- rendering messages ----------
 
-const rendered = new Set(); // message ids on screen: a reconnect must not show a reply twice
 const statusById = new Map(); // outgoing message id → its "sending…/sent" element
 
 // Follow the conversation while the patient is at the bottom, also when a phone keyboard opens and shrinks the view;
@@ -256,7 +265,6 @@ function patientRow({ id, text, status }) {
     statusById.set(id, statusEl);
     row.append(statusEl);
   }
-  if (id) rendered.add(id);
   return row;
 }
 
@@ -289,7 +297,7 @@ function choiceGroup(part) {
 }
 
 /** A bot or educator message: text and article parts share one bubble; choice buttons sit under it. */
-function botRow({ id, sender, parts }) {
+function botRow({ sender, parts }) {
   const kind = sender?.kind === 'educator' ? 'educator' : 'bot';
   const row = el('div', { class: `row row-out row-${kind}` });
   if (kind === 'educator') row.append(el('div', { class: 'sender' }, sender.name || t.educator));
@@ -305,24 +313,18 @@ function botRow({ id, sender, parts }) {
       bubble = null; // text after the buttons starts a new bubble, in reading order
     }
   }
-  if (id) rendered.add(id);
   return row;
 }
 
 function renderHistory(history) {
   list.replaceChildren();
-  rendered.clear();
   statusById.clear();
   for (const item of history ?? []) {
-    if (item.direction === 'in') list.append(patientRow({ id: item.id, text: item.text ?? '' }));
-    else
-      list.append(
-        botRow({
-          id: item.id,
-          sender: item.sender,
-          parts: item.parts ?? [{ kind: 'text', markdown: item.text ?? '' }],
-        }),
-      );
+    // Outbound items normally carry parts; a text-only item (e.g. a system note) is shown as markdown.
+    const parts = item.parts ?? [{ kind: 'text', markdown: item.text ?? '' }];
+    list.append(
+      item.direction === 'in' ? patientRow({ text: item.text ?? '' }) : botRow({ sender: item.sender, parts }),
+    );
   }
   scroller.scrollTop = scroller.scrollHeight;
 }
@@ -371,6 +373,7 @@ function saveOutbox() {
 }
 
 function queue(frame, text) {
+  noticeEl.replaceChildren(); // an old error should not look like it is about the new message
   outbox.set(frame.id, { frame, text, at: Date.now() });
   saveOutbox();
   append(patientRow({ id: frame.id, text, status: 'sending' }));
@@ -452,7 +455,10 @@ function onWelcome(frame) {
 }
 
 function onError(frame) {
-  showNotice(frame.message || 'something went wrong.');
+  const local = t.errors?.[frame.code];
+  showNotice(
+    local ? local.replace('{n}', /\d+/.exec(frame.message ?? '')?.[0] ?? '') : frame.message || 'something went wrong.',
+  );
   if (!frame.id || !outbox.has(frame.id)) return;
   if (frame.code === 'unavailable' || frame.code === 'rate_limited') {
     // The server asks us to try again: the message stays in the outbox.
@@ -478,7 +484,6 @@ const handlers = {
   },
   message(frame) {
     setTyping(false);
-    if (rendered.has(frame.id)) return;
     append(botRow(frame));
   },
   error: onError,
@@ -497,17 +502,27 @@ function onFrame(event) {
 
 // ---------- composing ----------
 
+/** crypto.randomUUID exists only on https (and localhost); a clinic trying Sehat on a LAN address has plain http. */
+function newId() {
+  if (crypto.randomUUID) return crypto.randomUUID();
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  bytes[6] = (bytes[6] & 0x0f) | 0x40; // version 4
+  bytes[8] = (bytes[8] & 0x3f) | 0x80; // RFC 4122 variant
+  const hex = [...bytes].map((b) => b.toString(16).padStart(2, '0')).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
 function sendText() {
   const text = input.value;
   if (!text.trim()) return;
-  queue({ type: 'message', id: crypto.randomUUID(), text }, text);
+  queue({ type: 'message', id: newId(), text }, text);
   input.value = '';
   updateComposer();
   input.focus();
 }
 
 function sendChoice(choice) {
-  queue({ type: 'choice', id: crypto.randomUUID(), choiceId: choice.id, label: choice.label }, choice.label);
+  queue({ type: 'choice', id: newId(), choiceId: choice.id, label: choice.label }, choice.label);
 }
 
 /** Send is only enabled with something to send; the box grows with the text up to a few lines. */
@@ -523,7 +538,7 @@ form.addEventListener('submit', (event) => {
 });
 input.addEventListener('input', updateComposer);
 input.addEventListener('keydown', (event) => {
-  // Enter sends, Shift+Enter is a new line; never while an IME (e.g. for Indonesian autocorrect) is composing.
+  // Enter sends, Shift+Enter is a new line; not while an input method is still composing a word (phone keyboards).
   if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
     event.preventDefault();
     sendText();

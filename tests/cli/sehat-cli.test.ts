@@ -1,0 +1,104 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+
+/** Runs the real `sehat` command as an editor or operator would. */
+async function sehat(args: string[], input?: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  const env = { ...process.env, LOG_LEVEL: 'silent', DATABASE_URL: 'sqlite::memory:' };
+  const child = run('node', ['bin/sehat.js', ...args], { env, maxBuffer: 64 * 1024 * 1024 });
+  if (input !== undefined) {
+    child.child.stdin?.end(input);
+  }
+  try {
+    const { stdout, stderr } = await child;
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe('the sehat command', () => {
+  it('ask --json prints the reply and its Decision in the documented shape', async () => {
+    const { code, stdout } = await sehat(['ask', '--json', 'what is a normal blood sugar level?']);
+    expect(code).toBe(0);
+    const result = JSON.parse(stdout);
+    expect(result).toMatchObject({
+      reply: expect.stringContaining('Diabetes'),
+      decision: { triage: 'routine', action: 'answer', language: 'en' },
+    });
+    expect(result.decision.articles[0].id).toBe('diabetes-basics');
+    expect(result.decision.confidence).toBeGreaterThan(0.35);
+    expect(result.parts.some((p: { kind: string }) => p.kind === 'article')).toBe(true);
+  });
+
+  it('ask --lang id answers in Indonesian', async () => {
+    const { stdout } = await sehat(['ask', '--json', '--lang', 'id', 'what is dengue?']);
+    const { decision } = JSON.parse(stdout);
+    expect(decision.language).toBe('id');
+    expect(decision.articles[0].id).toBe('dengue');
+  });
+
+  it('ask --jsonl answers many lines in order, keeping conversations together', async () => {
+    const lines = [
+      { text: 'what is dengue?', conversation: 'a' },
+      { text: 'gula darah normal berapa?', conversation: 'b' },
+      { text: 'more', conversation: 'a' },
+      'not json',
+      { text: '' },
+    ].map((l) => (typeof l === 'string' ? l : JSON.stringify(l)));
+    const { code, stdout } = await sehat(['ask', '--jsonl'], `${lines.join('\n')}\n`);
+    expect(code).toBe(0);
+    const out = stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(out).toHaveLength(5);
+    expect(out[0].decision.articles[0].id).toBe('dengue');
+    expect([out[1].decision.language, out[1].decision.articles[0].id]).toEqual(['id', 'diabetes-basics']);
+    expect([out[2].decision.action, out[2].decision.articles[0].id]).toEqual(['more', 'dengue']);
+    expect(out[3].error).toMatch(/line 4: not valid JSON/);
+    expect(out[4].error).toMatch(/line 5/);
+  });
+
+  it('kb lint and kb test pass on the shipped knowledge base', async () => {
+    const lint = await sehat(['kb', 'lint']);
+    expect(lint.stdout).toMatch(/0 error\(s\)/);
+    expect(lint.code).toBe(0);
+    const test = await sehat(['kb', 'test']);
+    expect(test.stdout).toMatch(/en: \d+\/\d+ questions find their own article first/);
+    expect(test.code).toBe(0);
+  });
+
+  it('crm transcript shows both directions with decisions', async () => {
+    const db = `sqlite:${join(mkdtempSync(join(tmpdir(), 'sehat-cli-')), 'crm.db')}`;
+    await sehat(['ask', '--db', db, 'what is tuberculosis?']);
+    const { code, stdout } = await sehat(['crm', 'transcript', '--db', db, 'webchat:cli-single']);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/patient\s+what is tuberculosis\?/);
+    expect(stdout).toMatch(/decision: triage=routine action=answer lang=en .*article=tuberculosis/);
+  });
+
+  it('has --help on every command', async () => {
+    for (const args of [
+      [],
+      ['ask'],
+      ['serve'],
+      ['kb'],
+      ['kb', 'lint'],
+      ['kb', 'test'],
+      ['kb', 'eval'],
+      ['crm', 'transcript'],
+      ['educator', 'add'],
+    ]) {
+      const { stdout, code } = await sehat([...args, '--help']);
+      expect(code, args.join(' ')).toBe(0);
+      expect(stdout).toMatch(/Usage: sehat/);
+    }
+  });
+});
