@@ -96,6 +96,7 @@ export async function createCore(env: Env, options: CoreOptions & { channels?: C
     safetyVars: safety.vars,
   });
   const engine = createEngine({
+    channels,
     crm,
     kv,
     queue,
@@ -164,7 +165,8 @@ function webchatRoutes(app: Hono): void {
   for (const [path, file] of Object.entries(WEBCHAT_PAGES)) {
     app.get(path, (c) => {
       const page = readWebchatPage(file);
-      return page ? c.body(page.body, 200, { 'content-type': page.type }) : c.notFound();
+      // Clinics embed the widget and the chat page in their own sites: allow cross-origin loading.
+      return page ? c.body(page.body, 200, { 'content-type': page.type, 'cross-origin-resource-policy': 'cross-origin' }) : c.notFound();
     });
   }
   const asset = (name: string) => {
@@ -190,7 +192,9 @@ export async function createApp(env: Env, options: CoreOptions = {}): Promise<Ap
       logger: options.logger ?? createLogger({ level: env.LOG_LEVEL }),
       loadHistory: async (key) => {
         const conversation = await core?.crm.findConversationByKey(key);
-        return conversation ? renderHistory(await core!.crm.listMessages(conversation.id, { limit: 200 })) : [];
+        if (!conversation || !core) return [];
+        const names = new Map((await core.handoffStore.listEducators()).map((e) => [e.id, e.displayName]));
+        return renderHistory(await core.crm.listMessages(conversation.id, { limit: 200 }), (id) => (id ? names.get(id) : undefined));
       },
     });
     channels.push(webchat);

@@ -79,8 +79,6 @@ export function createWebchatAdapter(config: WebchatConfig): WebchatAdapter {
         id: frame.id,
       });
     const session = state.key.slice('webchat:'.length);
-    // Typing goes out before the message is queued so it can never arrive after the reply.
-    broadcast(state.key, { type: 'typing', on: true });
     try {
       const outcome = await sink({
         id: frame.id,
@@ -94,9 +92,11 @@ export function createWebchatAdapter(config: WebchatConfig): WebchatAdapter {
             : { kind: 'choice', choiceId: frame.choiceId, ...(frame.label && { label: frame.label }) },
       });
       sendFrame(ws, { type: 'ack', id: frame.id });
-      if (outcome === 'duplicate') broadcast(state.key, { type: 'typing', on: false });
+      if (outcome === 'accepted' && frame.type === 'message') {
+        const echo: ServerFrame = { type: 'echo', id: frame.id, text: frame.text.trim(), at: new Date().toISOString() };
+        for (const other of sockets.get(state.key) ?? []) if (other !== ws) sendFrame(other, echo);
+      }
     } catch (error) {
-      broadcast(state.key, { type: 'typing', on: false });
       logger.error({ channel: 'webchat', ...describeError(error) }, 'web chat message not accepted');
       sendFrame(ws, {
         type: 'error',
@@ -157,6 +157,9 @@ export function createWebchatAdapter(config: WebchatConfig): WebchatAdapter {
       broadcast(message.key, renderMessageFrame(message, id, new Date()));
       // A patient with no tab open still gets the reply: it is in the CRM and shown as history on return.
       return { platformMessageIds: [id] };
+    },
+    async indicateTyping(key, on) {
+      broadcast(key, { type: 'typing', on });
     },
     handleUpgrade(request, socket, head) {
       const url = new URL(request.url ?? '/', 'http://localhost');

@@ -11,6 +11,7 @@ import type { OutboundPart } from '../../src/core/types.ts';
  *   { type: 'ping' }
  * server → client
  *   { type: 'welcome', session: string, history: HistoryItem[] }
+ *   { type: 'echo', id, text, at }                        the patient's message, shown in the session's other tabs
  *   { type: 'ack', id }                                   the message is stored; safe to forget locally
  *   { type: 'typing', on: boolean }
  *   { type: 'message', id, sender: { kind: 'bot' | 'educator', name? }, parts: OutboundPart[], at }
@@ -43,6 +44,8 @@ export type ErrorCode =
 
 export interface HistoryItem {
   id: string;
+  /** Inbound: the id the browser gave the message (so it can match its unsent outbox after a reconnect). */
+  clientId?: string;
   direction: 'in' | 'out';
   sender: { kind: 'patient' | 'bot' | 'educator' | 'system'; name?: string };
   /** Inbound: the patient's text. Outbound: the parts as sent. */
@@ -53,6 +56,8 @@ export interface HistoryItem {
 
 export type ServerFrame =
   | { type: 'welcome'; session: string; history: HistoryItem[] }
+  /** The patient's own message, echoed to the session's other open tabs. */
+  | { type: 'echo'; id: string; text: string; at: string }
   | { type: 'ack'; id: string }
   | { type: 'typing'; on: boolean }
   | {

@@ -20,7 +20,14 @@ export function renderHistory(
     .filter((m) => m.direction === 'in' || m.status !== 'failed')
     .map((m) =>
       m.direction === 'in'
-        ? { id: m.id, direction: 'in' as const, sender: { kind: 'patient' as const }, text: m.text, at: m.createdAt }
+        ? {
+            id: m.id,
+            ...(m.platformMessageId && { clientId: m.platformMessageId }),
+            direction: 'in' as const,
+            sender: { kind: 'patient' as const },
+            text: m.text,
+            at: m.createdAt,
+          }
         : {
             id: m.id,
             direction: 'out' as const,

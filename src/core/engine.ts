@@ -15,7 +15,7 @@ import { followUpStep } from './steps/follow-up.ts';
 import { nonTextStep } from './steps/non-text.ts';
 import type { EngineSettings, HandoffRequest, PlannedReply, Turn } from './turn.ts';
 import { textPart } from './turn.ts';
-import type { ChannelId, InboundMessage } from './types.ts';
+import type { ChannelAdapter, ChannelId, InboundMessage } from './types.ts';
 
 /**
  * How long a (channel, message id) stays remembered in the fast dedupe set. Meta redelivers failed
@@ -36,6 +36,8 @@ export interface EngineHooks {
 }
 
 export interface EngineDeps {
+  /** For typing indicators while a turn is being worked on. */
+  channels?: ReadonlyMap<ChannelId, ChannelAdapter>;
   crm: CrmStore;
   kv: KeyValueState;
   queue: JobQueue;
@@ -184,6 +186,10 @@ export function createEngine(deps: EngineDeps): Engine {
       clock,
       logger,
     };
+    const channel = deps.channels?.get(inbound.channel);
+    const typing = (on: boolean) => channel?.indicateTyping?.(conversation.key, on, conversation.replyContext).catch(() => {});
+    // Only the bot types: while an educator has the chat, the patient's message is relayed, not answered.
+    if (conversation.mode === 'bot') await typing(true);
     try {
       await pipeline(turn);
     } catch (error) {
@@ -220,6 +226,7 @@ export function createEngine(deps: EngineDeps): Engine {
     }
     await crm.updateConversation(conversation.id, { state: turn.state, language: turn.language }, clock.now());
     turn.conversation = { ...turn.conversation, state: turn.state, language: turn.language };
+    if (turn.replies.length === 0 && conversation.mode === 'bot') await typing(false);
     await deliver(turn.conversation, turn.replies, stored.id);
     if (turn.handoffRequests.length > 0) await hooks.onHandoffRequests?.(turn, turn.handoffRequests);
     await crm.markInboundProcessed(stored.id, clock.now());

@@ -88,6 +88,8 @@ export interface ChannelAdapter {
   /** verify → parse → sink → fast response; never throws. */
   handleWebhook?(request: Request): Promise<Response>;
   send(message: OutboundMessage, replyContext?: unknown): Promise<SendResult>;
+  /** Shows or hides "typing…" where the platform has it; best effort, never throws. */
+  indicateTyping?(key: ConversationKey, on: boolean, replyContext?: unknown): Promise<void>;
 }
 
 export type TriageClass =

@@ -46,6 +46,8 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
         frameAncestors: ['*'], // the widget iframes the chat into clinics' own sites
       },
       xFrameOptions: false,
+      // Routes may set their own value (the widget and chat page are loaded by clinics' own sites).
+      overwrite: false,
     }),
   );
   app.use(

@@ -394,8 +394,11 @@ const CLOCK_SLACK_MS = 120_000;
 function reconcileOutbox(history) {
   const inbound = (history ?? []).filter((h) => h.direction === 'in');
   for (const [id, entry] of outbox) {
+    // The server reports the id we gave each message; older servers did not, so fall back to text and time.
     const stored = inbound.some(
-      (h) => h.text?.trim() === entry.text.trim() && Date.parse(h.at) >= entry.at - CLOCK_SLACK_MS,
+      (h) =>
+        h.clientId === id ||
+        (!h.clientId && h.text?.trim() === entry.text.trim() && Date.parse(h.at) >= entry.at - CLOCK_SLACK_MS),
     );
     if (!stored) list.append(patientRow({ id, text: entry.text, status: 'sending' }));
   }
@@ -485,6 +488,10 @@ const handlers = {
   message(frame) {
     setTyping(false);
     append(botRow(frame));
+  },
+  // Our own message, typed in another tab of this session.
+  echo(frame) {
+    append(patientRow({ id: frame.id, text: frame.text, status: 'sent' }));
   },
   error: onError,
   pong() {},
