@@ -166,7 +166,9 @@ function webchatRoutes(app: Hono): void {
     app.get(path, (c) => {
       const page = readWebchatPage(file);
       // Clinics embed the widget and the chat page in their own sites: allow cross-origin loading.
-      return page ? c.body(page.body, 200, { 'content-type': page.type, 'cross-origin-resource-policy': 'cross-origin' }) : c.notFound();
+      return page
+        ? c.body(page.body, 200, { 'content-type': page.type, 'cross-origin-resource-policy': 'cross-origin' })
+        : c.notFound();
     });
   }
   const asset = (name: string) => {
@@ -194,7 +196,9 @@ export async function createApp(env: Env, options: CoreOptions = {}): Promise<Ap
         const conversation = await core?.crm.findConversationByKey(key);
         if (!conversation || !core) return [];
         const names = new Map((await core.handoffStore.listEducators()).map((e) => [e.id, e.displayName]));
-        return renderHistory(await core.crm.listMessages(conversation.id, { limit: 200 }), (id) => (id ? names.get(id) : undefined));
+        return renderHistory(await core.crm.listMessages(conversation.id, { limit: 200 }), (id) =>
+          id ? names.get(id) : undefined,
+        );
       },
     });
     channels.push(webchat);

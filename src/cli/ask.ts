@@ -58,7 +58,9 @@ export async function openAskSession(env: Env, options: { db?: string } = {}): P
     return {
       reply: replies.map((r) => r.text).join('\n\n'),
       parts: replies.flatMap((r) => r.parts),
-      decision: replies.at(-1)?.decision ?? null,
+      // The main reply's decision: hand-off notices that follow an answer or fallback don't replace it.
+      decision:
+        replies.filter((r) => r.decision?.action !== 'notice').at(-1)?.decision ?? replies.at(-1)?.decision ?? null,
       replies: replies.map(({ text, decision }) => ({ text, decision })),
     };
   };

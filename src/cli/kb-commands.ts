@@ -1,5 +1,8 @@
 import { readFileSync } from 'node:fs';
 import type { Env } from '../config/env.ts';
+import { openDatabase } from '../crm/open-database.ts';
+import { createSqlCrmStore } from '../crm/sql-crm-store.ts';
+import { clusterGaps } from '../knowledge/gap-clusters.ts';
 import { runKbTest } from '../knowledge/kb-test.ts';
 import { buildSnapshot } from '../knowledge/knowledge-snapshot.ts';
 import { lintKnowledge } from '../knowledge/lint.ts';
@@ -89,4 +92,45 @@ export function runKbEval(env: Env, file: string, options: { dir?: string; verbo
     );
   }
   return 0;
+}
+
+/** `sehat kb gaps`: the most frequent unanswered questions from the CRM, clustered, with counts. */
+export async function runKbGaps(
+  env: Env,
+  options: { db?: string; days?: string; limit?: string; json?: boolean },
+): Promise<number> {
+  const opened = await openDatabase(options.db ?? env.DATABASE_URL);
+  const crm = createSqlCrmStore(opened);
+  try {
+    const since = new Date(Date.now() - Number(options.days ?? 30) * 86_400_000);
+    const questions = await crm.listUnanswered({ since, limit: 10_000 });
+    const snapshot = buildSnapshot(loadKnowledgeFiles(env.KNOWLEDGE_DIR), {
+      languages: env.LANGUAGES,
+      defaultLanguage: env.DEFAULT_LANGUAGE,
+    });
+    const clusters = clusterGaps(
+      questions.map((q) => ({ lang: q.language, text: q.text, bestArticleId: q.bestArticleId })),
+      (lang) => snapshot.analyzer(lang),
+    ).slice(0, Number(options.limit ?? 20));
+    if (options.json) {
+      console.log(JSON.stringify(clusters, null, 2));
+      return 0;
+    }
+    if (clusters.length === 0) {
+      console.log(`No unanswered questions in the last ${options.days ?? 30} days.`);
+      return 0;
+    }
+    console.log(
+      `Unanswered questions in the last ${options.days ?? 30} days (${questions.length} in all), most frequent first:\n`,
+    );
+    for (const c of clusters) {
+      console.log(`${String(c.count).padStart(4)} × [${c.lang}] ${c.examples[0]}`);
+      for (const e of c.examples.slice(1)) console.log(`         also: ${e}`);
+      if (c.nearestArticle) console.log(`         nearest article (not confident enough): ${c.nearestArticle}`);
+    }
+    console.log('\nTurn one into an article: see knowledge/README.md ("From an unanswered question to an article").');
+    return 0;
+  } finally {
+    await crm.close();
+  }
 }

@@ -4,7 +4,7 @@ import { AppError } from '../core/errors.ts';
 import { runAsk } from './ask.ts';
 import { runTranscript } from './crm-commands.ts';
 import { runEducatorAdd, runEducatorList } from './educator-commands.ts';
-import { runKbEval, runKbLint, runKbTestCommand } from './kb-commands.ts';
+import { runKbEval, runKbGaps, runKbLint, runKbTestCommand } from './kb-commands.ts';
 import { runServe } from './serve.ts';
 
 /** The `sehat` command. Every subcommand has --help. */
@@ -45,6 +45,13 @@ export function buildProgram(): Command {
     .option('--dir <path>', 'knowledge folder (default: KNOWLEDGE_DIR)')
     .option('--lang <code>', 'only this language')
     .action((options) => exit(runKbTestCommand(loadEnv(), options)));
+  kb.command('gaps')
+    .description('list the most frequent unanswered questions from the CRM, grouped, with counts')
+    .option('--days <n>', 'look back this many days', '30')
+    .option('--limit <n>', 'show at most this many groups', '20')
+    .option('--db <url>', 'database (default: DATABASE_URL)')
+    .option('--json', 'print JSON')
+    .action(async (options) => exit(await runKbGaps(loadEnv(), options)));
   kb.command('eval')
     .description(
       'measure search accuracy (top-1/top-3) on held-back phrasings, one {"lang","text","expected"} per line',

@@ -98,7 +98,7 @@ export function createEngine(deps: EngineDeps): Engine {
     try {
       const at = message.receivedAt;
       const locale = message.from.locale?.slice(0, 2).toLowerCase();
-      const language = locale && settings.languages.includes(locale) ? locale : settings.defaultLanguage;
+      const language = locale && settings.languages.includes(locale) ? locale : null;
       const contact = await crm.upsertContact({
         channel: message.channel,
         externalId: message.from.externalId,
@@ -187,7 +187,8 @@ export function createEngine(deps: EngineDeps): Engine {
       logger,
     };
     const channel = deps.channels?.get(inbound.channel);
-    const typing = (on: boolean) => channel?.indicateTyping?.(conversation.key, on, conversation.replyContext).catch(() => {});
+    const typing = (on: boolean) =>
+      channel?.indicateTyping?.(conversation.key, on, conversation.replyContext).catch(() => {});
     // Only the bot types: while an educator has the chat, the patient's message is relayed, not answered.
     if (conversation.mode === 'bot') await typing(true);
     try {

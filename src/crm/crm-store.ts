@@ -120,11 +120,12 @@ export interface CrmStore {
   getContact(id: string): Promise<Contact | undefined>;
   setContactLanguage(id: string, language: string, at: Date): Promise<void>;
   /** The conversation for a channel key, created in bot mode on first contact. */
+  /** `language` is null until known: the first message's language is then detected. */
   openConversation(input: {
     contactId: string;
     channel: ChannelId;
     key: ConversationKey;
-    language: string;
+    language: string | null;
     at: Date;
   }): Promise<Conversation>;
   getConversation(id: string): Promise<Conversation | undefined>;

@@ -32,13 +32,19 @@ export const FIELD_BOOSTS = { title: 3, questions: 2.5, summary: 1.5, body: 1 } 
  * rarity; a query that matches two distinctive words of one article scores about this much.
  */
 const STRONG_SCORE = 12;
+const UNKNOWN_TERM_FACTOR = 2;
+const FUZZY_CREDIT = 0.5;
 
-/** Maps a BM25 score and the share of the query's words that matched to a 0..1 confidence. */
-export function toConfidence(score: number, matchedTerms: number, queryTerms: number): number {
-  if (queryTerms === 0 || matchedTerms === 0) return 0;
-  const coverage = matchedTerms / queryTerms;
+/**
+ * Maps a BM25 score and the weighted share of the query's words that matched to a 0..1 confidence.
+ * `coverage` weighs each query word by its rarity in the knowledge base: a word no article contains
+ * ("rabies") weighs the most, so "how to prevent rabies from dog bites" does not ride on "prevent" and
+ * "bites" into the dengue article.
+ */
+export function toConfidence(score: number, coverage: number): number {
+  if (coverage <= 0) return 0;
   const strength = 1 - Math.exp(-score / STRONG_SCORE);
-  return Math.round(Math.sqrt(coverage) * strength * 1000) / 1000;
+  return Math.round(coverage * strength * 1000) / 1000;
 }
 
 function createMiniSearch(analyzer: Analyzer): MiniSearch<IndexedDoc> {
@@ -61,7 +67,10 @@ function createMiniSearch(analyzer: Analyzer): MiniSearch<IndexedDoc> {
 }
 
 export function createSearchIndex(articles: Article[], analyzers: Map<string, Analyzer>): KnowledgeIndex {
-  const byLang = new Map<string, { index: MiniSearch<IndexedDoc>; analyzer: Analyzer }>();
+  const byLang = new Map<
+    string,
+    { index: MiniSearch<IndexedDoc>; analyzer: Analyzer; df: Map<string, number>; size: number }
+  >();
   for (const [lang, analyzer] of analyzers) {
     const docs = articles
       .filter((a) => a.lang === lang)
@@ -74,7 +83,13 @@ export function createSearchIndex(articles: Article[], analyzers: Map<string, An
       }));
     const index = createMiniSearch(analyzer);
     index.addAll(docs);
-    byLang.set(lang, { index, analyzer });
+    // Document frequency of each term, for the rarity weights of toConfidence.
+    const df = new Map<string, number>();
+    for (const doc of docs) {
+      for (const term of new Set(analyzer.analyze(`${doc.title}\n${doc.questions}\n${doc.summary}\n${doc.body}`)))
+        df.set(term, (df.get(term) ?? 0) + 1);
+    }
+    byLang.set(lang, { index, analyzer, df, size: docs.length });
   }
 
   return {
@@ -82,16 +97,29 @@ export function createSearchIndex(articles: Article[], analyzers: Map<string, An
     search(query, lang, limit = 5) {
       const entry = byLang.get(lang);
       if (!entry) return [];
-      const queryTerms = new Set(entry.analyzer.analyze(query));
-      if (queryTerms.size === 0) return [];
+      const queryTerms = [...new Set(entry.analyzer.analyze(query))];
+      if (queryTerms.length === 0) return [];
+      const weight = (term: string) => {
+        const df = entry.df.get(term);
+        // A word no article contains names something the knowledge base does not cover: weigh it double.
+        return df ? Math.log(1 + entry.size / (df + 0.5)) : UNKNOWN_TERM_FACTOR * Math.log(1 + entry.size / 0.5);
+      };
+      const total = queryTerms.reduce((sum, t) => sum + weight(t), 0);
       return entry.index
         .search(query)
         .slice(0, limit)
-        .map((r) => ({
-          articleId: String(r.id),
-          score: Math.round(r.score * 1000) / 1000,
-          confidence: toConfidence(r.score, new Set(r.queryTerms).size, queryTerms.size),
-        }));
+        .map((r) => {
+          const matched = new Set(r.queryTerms);
+          const exact = new Set(r.terms);
+          // A word matched only approximately (typo tolerance, prefix) counts half: "bandung" ≈ "banding".
+          const credit = (t: string) => (exact.has(t) ? 1 : matched.has(t) ? FUZZY_CREDIT : 0);
+          const coverage = queryTerms.reduce((sum, t) => sum + credit(t) * weight(t), 0) / total;
+          return {
+            articleId: String(r.id),
+            score: Math.round(r.score * 1000) / 1000,
+            confidence: toConfidence(r.score, coverage),
+          };
+        });
     },
   };
 }

@@ -58,14 +58,17 @@ export function stemIndonesian(word: string): string {
     const m = re.exec(w);
     if (m && w.length - m[0].length >= minRest) w = w.slice(0, -m[0].length);
   };
-  strip(ID_PARTICLES, 4);
+  strip(ID_PARTICLES, 5);
   strip(ID_POSSESSIVES, 4);
-  w = removeIndonesianPrefix(w);
+  const beforeSuffix = w;
   strip(ID_SUFFIXES, 4);
-  return w;
+  // ke- and se- are prefixes mostly in confixes (ke-sehat-an, se-baik-nya); alone they start ordinary
+  // words (kereta, sekolah), so they are only removed when a suffix was.
+  const hadSuffix = w !== beforeSuffix || word !== beforeSuffix;
+  return removeIndonesianPrefix(w, hadSuffix);
 }
 
-function removeIndonesianPrefix(word: string): string {
+function removeIndonesianPrefix(word: string, hadSuffix: boolean): string {
   const rules: [RegExp, (m: RegExpExecArray) => string][] = [
     [/^meny([aeiou].+)$/, (m) => `s${m[1]}`],
     [/^peny([aeiou].+)$/, (m) => `s${m[1]}`],
@@ -85,8 +88,12 @@ function removeIndonesianPrefix(word: string): string {
     [/^per(.+)$/, (m) => m[1] ?? ''],
     [/^ter(.+)$/, (m) => m[1] ?? ''],
     [/^di(.+)$/, (m) => m[1] ?? ''],
-    [/^ke(.+)$/, (m) => m[1] ?? ''],
-    [/^se(.+)$/, (m) => m[1] ?? ''],
+    ...(hadSuffix
+      ? ([
+          [/^ke(.+)$/, (m) => m[1] ?? ''],
+          [/^se(.+)$/, (m) => m[1] ?? ''],
+        ] as [RegExp, (m: RegExpExecArray) => string][])
+      : []),
   ];
   for (const [re, rest] of rules) {
     const m = re.exec(word);
