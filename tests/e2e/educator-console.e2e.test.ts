@@ -15,7 +15,7 @@ const RUN = chromiumAvailable('educator console e2e'); // under CI=true a missin
 const TIMEOUT = 10_000;
 /** Shorter than the console's 30 s fallback poll: what arrives within it came through the event stream. */
 const LIVE_TIMEOUT = 8_000;
-const ASK = 'saya mau bicara dengan perawat';
+const ASK = '/human'; // TEMP-DEV
 const REPLY = 'Halo, saya Ns. Rina. Ada yang bisa saya bantu?';
 const INJECTION = '<img src=x onerror=alert(1)>';
 
