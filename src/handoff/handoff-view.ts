@@ -55,9 +55,11 @@ export function buildHandoffView(input: {
   educatorName?: (id: string | null) => string | undefined;
 }): HandoffView {
   const { handoff, contact, conversation, messages } = input;
+  // The bot's last real attempt at answering (not its notices or safety replies).
+  const attempts = new Set(['answer', 'more', 'clarify', 'fallback']);
   const lastBot = [...messages]
     .reverse()
-    .find((m) => m.direction === 'out' && m.author.kind === 'bot' && m.decision?.action !== 'notice');
+    .find((m) => m.direction === 'out' && m.author.kind === 'bot' && attempts.has(m.decision?.action ?? ''));
   return {
     handoff,
     contact: { id: contact.id, displayName: contact.displayName, language: contact.language },

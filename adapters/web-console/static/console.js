@@ -59,6 +59,7 @@ const ui = {
   chatOpen: $('chat-open'),
   chatTitle: $('chat-title'),
   chatPriority: $('chat-priority'),
+  chatReason: $('chat-reason'),
   chatState: $('chat-state'),
   profile: $('profile'),
   botAttempt: $('bot-attempt'),
@@ -525,6 +526,7 @@ function renderChat() {
 
   ui.chatTitle.textContent = patientName(view);
   setBadge(ui.chatPriority, h.priority);
+  ui.chatReason.textContent = reasonName(h.reason);
   const stateText =
     h.status === 'closed'
       ? 'Closed'
@@ -546,8 +548,6 @@ function renderChat() {
     ...profileRow('Contact ID', el('code', {}, view.contact.id)),
     ...profileRow('Language', languageName(view.language ?? view.contact.language)),
     ...profileRow('Channel', channelName(view.channel)),
-    ...profileRow('Reason', reasonName(h.reason)),
-    ...profileRow('Priority', PRIORITIES[h.priority] ?? h.priority),
     ...profileRow('Opened', el('time', { datetime: h.createdAt }, formatTime(h.createdAt))),
     ...(h.status === 'closed' && h.outcome ? profileRow('Outcome', h.outcome) : []),
     ...(h.tags?.length ? profileRow('Tags', h.tags.join(', ')) : []),
