@@ -13,6 +13,7 @@ import { baseCommands, type CommandTable, createCommandsStep } from './steps/com
 import { detectLanguageStep } from './steps/detect-language.ts';
 import { followUpStep } from './steps/follow-up.ts';
 import { nonTextStep } from './steps/non-text.ts';
+import { erasureConfirmationStep, privacyCommands } from './steps/privacy.ts';
 import type { EngineSettings, HandoffRequest, PlannedReply, Turn } from './turn.ts';
 import { textPart } from './turn.ts';
 import type { ChannelAdapter, ChannelId, InboundMessage } from './types.ts';
@@ -72,8 +73,9 @@ export function createEngine(deps: EngineDeps): Engine {
   const pipeline = compose<Turn>([
     nonTextStep,
     detectLanguageStep,
+    erasureConfirmationStep,
     ...(hooks.beforeCommands ?? []),
-    createCommandsStep({ ...baseCommands, ...hooks.commands }),
+    createCommandsStep({ ...baseCommands, ...privacyCommands, ...hooks.commands }),
     ...(hooks.beforeAnswer ?? []),
     followUpStep,
     answerStep,
@@ -181,6 +183,7 @@ export function createEngine(deps: EngineDeps): Engine {
       triage: { triage: 'routine', rules: [] },
       replies: [],
       handoffRequests: [],
+      afterDelivery: [],
       settings,
       crm,
       clock,
@@ -231,6 +234,7 @@ export function createEngine(deps: EngineDeps): Engine {
     await deliver(turn.conversation, turn.replies, stored.id);
     if (turn.handoffRequests.length > 0) await hooks.onHandoffRequests?.(turn, turn.handoffRequests);
     await crm.markInboundProcessed(stored.id, clock.now());
+    for (const work of turn.afterDelivery) await work();
     logger.info(
       {
         conversationId: conversation.id,

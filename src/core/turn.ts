@@ -45,6 +45,8 @@ export interface Turn {
   readonly replies: PlannedReply[];
   /** Hand-offs to open after the turn (the handoff module acts on them). */
   readonly handoffRequests: HandoffRequest[];
+  /** Work to do after the replies were sent (e.g. erasing the patient's data on their request). */
+  readonly afterDelivery: (() => Promise<void>)[];
   readonly settings: EngineSettings;
   readonly crm: CrmStore;
   readonly clock: Clock;

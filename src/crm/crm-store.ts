@@ -25,6 +25,8 @@ export interface ConversationState {
   languageLocked?: boolean;
   greeted?: boolean;
   awaitingRating?: { handoffId: string };
+  /** The patient asked to erase their data; the next message confirms or cancels. */
+  pendingErasure?: boolean;
   /** The "your message is saved for the educator" notice was sent for the current hand-off. */
   waitingNoticeSent?: boolean;
 }
@@ -79,6 +81,14 @@ export interface NewOutbound {
   decision?: Decision;
   correlationId: string;
   at: Date;
+}
+
+export interface ContactExport {
+  contact: Contact;
+  identities: { channel: ChannelId; externalId: string; createdAt: string }[];
+  conversations: (Conversation & { messages: StoredMessage[] })[];
+  feedback: { rating: number; comment: string | null; createdAt: string }[];
+  exportedAt: string;
 }
 
 export interface UnansweredQuestion {
@@ -165,6 +175,11 @@ export interface CrmStore {
     at: Date;
   }): Promise<AuditEvent>;
   listAudit(options?: { limit?: number }): Promise<AuditEvent[]>;
+
+  /** Everything stored about a contact (the patient's right to see and take their data). */
+  exportContact(contactId: string): Promise<ContactExport | undefined>;
+  /** Erases a contact with their identities, conversations, messages, hand-offs and feedback. */
+  deleteContact(contactId: string): Promise<boolean>;
 
   /** Cheap round trip for readiness checks. */
   ping(): Promise<void>;

@@ -32,6 +32,7 @@ export interface RedisHandoffQueue extends HandoffQueue {
  * score (≈ 2.2 × 10¹³) is far below 2⁵³, so scores are exact integers in Redis' doubles and decode back.
  */
 const RANK_SPAN = 1e13;
+const SUBSCRIBE_RETRY_MS = 1_000;
 const PRIORITY_BY_RANK = Object.fromEntries(Object.entries(PRIORITY_RANK).map(([p, rank]) => [rank, p])) as Record<
   number,
   HandoffPriority
@@ -83,10 +84,26 @@ export function createRedisHandoffQueue(
     }
   });
   // Subscribe once, eagerly: SUBSCRIBE is asynchronous, and an event published before it is confirmed
-  // would be lost. publish() waits for it, so this process hears everything it publishes itself.
-  // ioredis re-subscribes by itself after a reconnect (autoResubscribe).
-  const subscribed = subscriber.subscribe(channel).then(() => undefined);
-  subscribed.catch((error: Error) => logger?.error({ err: error.message, channel }, 'handoff SUBSCRIBE failed'));
+  // would be lost. publish() waits for the first attempt, so this process hears what it publishes itself.
+  // ioredis re-subscribes after a reconnect (autoResubscribe), but only to channels it once subscribed:
+  // if Redis was down at start-up, keep trying here or this process's consoles would stay deaf.
+  let closed = false;
+  const attempt = () =>
+    subscriber.subscribe(channel).then(
+      () => true,
+      (error: Error) => {
+        if (!closed) logger?.error({ err: error.message, channel }, 'handoff SUBSCRIBE failed; retrying');
+        return false;
+      },
+    );
+  const firstAttempt = attempt();
+  const subscribed = (async () => {
+    let ok = await firstAttempt;
+    while (!ok && !closed) {
+      await new Promise((resolve) => setTimeout(resolve, SUBSCRIBE_RETRY_MS));
+      ok = await attempt();
+    }
+  })();
 
   return {
     ready: () => subscribed,
@@ -116,7 +133,7 @@ export function createRedisHandoffQueue(
       return rank === null ? undefined : rank + 1;
     },
     async publish(event) {
-      await subscribed.catch(() => {});
+      await firstAttempt;
       await redis.publish(channel, JSON.stringify(event));
     },
     subscribe(listener) {
@@ -124,6 +141,7 @@ export function createRedisHandoffQueue(
       return () => listeners.delete(listener);
     },
     async close() {
+      closed = true;
       listeners.clear();
       // The subscriber connection belongs to this queue; the command connection is shared and is not ours.
       await subscriber.quit().catch(() => {});

@@ -35,6 +35,14 @@ export const RESPONSE_KEYS = [
   'goodbye',
   'opening_today',
   'opening_later',
+  // privacy (the patient's own data)
+  'mydata',
+  'export_intro',
+  'delete_confirm',
+  'delete_yes',
+  'delete_no',
+  'delete_done',
+  'delete_cancelled',
 ] as const;
 
 export type ResponseKey = (typeof RESPONSE_KEYS)[number];

@@ -2,7 +2,15 @@ import type { Redis } from 'ioredis';
 import type { Logger } from '../shared/logger.ts';
 import type { JobHandler, JobQueue } from './job-queue.ts';
 import { REDIS_KEY_PREFIX, watchRedisConnection } from './redis-connection.ts';
-import { execAll, fieldOf, GROUP, type PartitionLease, parseJob, sleep, workPartition } from './redis-stream-partition.ts';
+import {
+  execAll,
+  fieldOf,
+  GROUP,
+  type PartitionLease,
+  parseJob,
+  sleep,
+  workPartition,
+} from './redis-stream-partition.ts';
 
 /**
  * The job queue for several processes, on Redis Streams.
@@ -159,7 +167,10 @@ export function createRedisJobQueue(redis: Redis, options: RedisJobQueueOptions)
     const held = [...leases.values()].filter((l) => !l.letGo);
     if (held.length === 0) return;
     const sentAt = Date.now(); // the lease is good for leaseMs from no earlier than this
-    const pipe = held.reduce((p, l) => p.eval(RENEW_SCRIPT, 1, leaseKey(l.partition), consumerName, leaseMs), redis.pipeline());
+    const pipe = held.reduce(
+      (p, l) => p.eval(RENEW_SCRIPT, 1, leaseKey(l.partition), consumerName, leaseMs),
+      redis.pipeline(),
+    );
     const replies = await execAll(pipe);
     held.forEach((lease, i) => {
       if (replies[i] === 1) lease.renewedAt = sentAt;

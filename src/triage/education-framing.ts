@@ -17,7 +17,8 @@ import type { CueKind, SafetyClass } from './safety-rules.ts';
  *
  * 2. Negation (NegEx-style, Chapman et al. 2001). A match does not count when a `negation` cue ("no",
  *    "not", "don't", "tidak", "bukan", "tanpa") ends at most NEGATION_WINDOW_TOKENS words before it in the
- *    same clause, or a `negation_after` cue ("tidak ada", "none") follows it directly. Except:
+ *    same clause, or a `negation_after` cue ("tidak ada", "none") follows it (at most one word between) and ends the
+ *    clause. Except:
  *    - a negation cue inside a `pseudo_negation` cue is no negation: "tidak kuat" (can't bear it),
  *      "tidak berhenti" (won't stop), "not sure", "tidak tahu";
  *    - a `situation` cue between the negation and the match blocks it: "no, I have chest pain";
@@ -103,8 +104,14 @@ function isNegated(match: TokenSpan, ctx: FramingContext): boolean {
       !ctx.situations.some((s) => s.start >= n.end && s.end <= match.start),
   );
   if (before) return true;
+  // "sesak napas tidak ada", "chest pain: none" — but not "antri lama tidak ada kejelasan".
+  const clauseEnd = (n: TokenSpan) => n.end >= ctx.clauseOf.length || ctx.clauseOf[n.end] !== ctx.clauseOf[n.end - 1];
   return ctx.negationsAfter.some(
-    (n) => n.start >= match.end && n.start - match.end <= 1 && ctx.clauseOf[n.start] === ctx.clauseOf[match.end - 1],
+    (n) =>
+      n.start >= match.end &&
+      n.start - match.end <= 1 &&
+      ctx.clauseOf[n.start] === ctx.clauseOf[match.end - 1] &&
+      clauseEnd(n),
   );
 }
 

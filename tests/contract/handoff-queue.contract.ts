@@ -63,7 +63,9 @@ export function handoffQueueContract(name: string, setup: () => Promise<HandoffQ
     it('lets exactly one of 20 concurrent claims win, whichever process they come from', async () => {
       await queue.push(entry('contested', 'urgent', 0));
       await queue.push(entry('bystander', 'normal', 0));
-      const results = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? queue : other).claim('contested')));
+      const results = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => (i % 2 ? queue : other).claim('contested')),
+      );
       expect(results.filter(Boolean)).toHaveLength(1);
       expect((await other.list()).map((e) => e.handoffId)).toEqual(['bystander']);
       expect(await queue.position('contested')).toBeUndefined();

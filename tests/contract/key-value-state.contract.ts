@@ -60,7 +60,9 @@ export function keyValueStateContract(name: string, setup: () => Promise<KeyValu
 
     it('counts: 20 concurrent increments each see a distinct running total', async () => {
       const k = key();
-      const totals = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? kv : other).increment(k, 1, 10_000)));
+      const totals = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => (i % 2 ? kv : other).increment(k, 1, 10_000)),
+      );
       expect([...totals].sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
       expect(await kv.get(k)).toBe('20');
       expect(await other.increment(k, -5, 10_000)).toBe(15);

@@ -184,3 +184,43 @@ describe('a patient asking the knowledge base', () => {
     }
   });
 });
+
+describe("the patient's own data", () => {
+  let core: TestCore;
+  afterEach(async () => {
+    await core?.stop();
+  });
+
+  it('shows, exports and — after confirmation — erases everything stored about the patient', async () => {
+    core = await createTestCore();
+    await core.say(
+      inboundText('what is dengue?', { from: { externalId: 'p1', displayName: 'Siti' }, key: 'webchat:p1' }),
+    );
+    expect(shown(await core.say(inboundText('/mydata', { from: { externalId: 'p1' }, key: 'webchat:p1' })))).toMatch(
+      /name: Siti; .* 3 messages on webchat/,
+    );
+    expect(shown(await core.say(inboundText('/export', { from: { externalId: 'p1' }, key: 'webchat:p1' })))).toMatch(
+      /> what is dengue\?/,
+    );
+
+    const ask = await core.say(inboundText('/delete', { from: { externalId: 'p1' }, key: 'webchat:p1' }));
+    expect(
+      ask.flatMap((m) => m.parts).some((p) => p.kind === 'choices' && p.choices.some((c) => c.id === 'privacy:erase')),
+    ).toBe(true);
+    const contactId = (await core.crm.findConversationByKey('webchat:p1'))?.contactId ?? '';
+    expect(shown(await core.say(inboundText('DELETE', { from: { externalId: 'p1' }, key: 'webchat:p1' })))).toMatch(
+      /being erased/,
+    );
+    expect(await core.crm.findConversationByKey('webchat:p1')).toBeUndefined();
+    expect(await core.crm.getContact(contactId)).toBeUndefined();
+    expect((await core.crm.listAudit()).map((e) => [e.actor, e.action])).toEqual([['patient', 'contact.erase']]);
+  });
+
+  it('does not erase anything without an explicit yes', async () => {
+    core = await createTestCore();
+    await core.say(inboundText('/delete'));
+    await core.say(inboundText('what is dengue?'));
+    expect(await core.crm.findConversationByKey('webchat:patient-1')).toBeDefined();
+    expect(shown(core.sent.slice(-1))).toMatch(/Dengue/i);
+  });
+});

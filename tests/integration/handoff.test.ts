@@ -45,11 +45,22 @@ describe('hand-off to a health educator', () => {
 
     const thanks = await core.say(inboundText('5 very helpful', { from: { externalId: 'p1' }, key: 'webchat:p1' }));
     expect(shown(thanks)).toMatch(/Thank you for your feedback/);
-    expect(await core.handoffStore.listFeedback(conversation.id)).toMatchObject([{ rating: 5, comment: 'very helpful', handoffId: handoff.id }]);
+    expect(await core.handoffStore.listFeedback(conversation.id)).toMatchObject([
+      { rating: 5, comment: 'very helpful', handoffId: handoff.id },
+    ]);
     const closed = await core.handoffStore.getHandoff(handoff.id);
-    expect(closed).toMatchObject({ status: 'closed', outcome: 'Explained dengue warning signs', tags: ['dengue'], educatorId: rina.id });
+    expect(closed).toMatchObject({
+      status: 'closed',
+      outcome: 'Explained dengue warning signs',
+      tags: ['dengue'],
+      educatorId: rina.id,
+    });
     expect(closed?.claimedAt && closed.closedAt).toBeTruthy();
-    expect((await core.crm.listAudit()).map((e) => e.action)).toEqual(['handoff.claim', 'handoff.reply', 'handoff.close']);
+    expect((await core.crm.listAudit()).map((e) => e.action)).toEqual([
+      'handoff.claim',
+      'handoff.reply',
+      'handoff.close',
+    ]);
   });
 
   it('lets exactly one of two educators claim a chat', async () => {
@@ -100,7 +111,9 @@ describe('hand-off to a health educator', () => {
 
   it('shows the educator the transcript, the profile and what the bot answered before', async () => {
     core = await createTestCore();
-    await core.say(inboundText('what is dengue?', { from: { externalId: 'p1', displayName: 'Siti' }, key: 'webchat:p1' }));
+    await core.say(
+      inboundText('what is dengue?', { from: { externalId: 'p1', displayName: 'Siti' }, key: 'webchat:p1' }),
+    );
     const { handoff } = await openHandoff('/human');
     const view = await core.handoff.view(handoff.id);
     expect(view.contact.displayName).toBe('Siti');

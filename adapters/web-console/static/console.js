@@ -554,8 +554,11 @@ function renderChat() {
   );
 
   const attemptInfo = view.botAttempt;
-  ui.botAttempt.hidden = !attemptInfo;
-  if (attemptInfo) {
+  ui.botAttempt.hidden = false;
+  ui.botAttemptMeta.hidden = !attemptInfo;
+  if (!attemptInfo) {
+    ui.botAttemptText.replaceChildren(el('p', { class: 'text text-none' }, 'The bot did not try to answer: it handed the chat over straight away.'));
+  } else {
     ui.botAttemptText.replaceChildren(...renderText(attemptInfo.text));
     const d = attemptInfo.decision;
     ui.botAttemptMeta.textContent = d
