@@ -20,12 +20,14 @@ import { createRatingStep } from './handoff/steps/rating.ts';
 import { createRouteByModeStep } from './handoff/steps/route-by-mode.ts';
 import { createTriageResponder } from './handoff/triage-responder.ts';
 import { parseWorkingHours } from './handoff/working-hours.ts';
+import { createPrometheusMetrics } from './http/prometheus-metrics.ts';
 import { createHttpServer, type HttpServer } from './http/server.ts';
 import { createKnowledgeBase, type KnowledgeBase } from './knowledge/knowledge-base.ts';
 import { createInProcessJobQueue, type JobQueue } from './queue/job-queue.ts';
 import { createMemoryKeyValueState, type KeyValueState } from './queue/key-value-state.ts';
 import { type Clock, systemClock } from './shared/clock.ts';
 import { createLogger, type Logger } from './shared/logger.ts';
+import type { Metrics } from './shared/metrics.ts';
 import { createSafety } from './triage/safety.ts';
 
 /**
@@ -37,6 +39,7 @@ export interface CoreOptions {
   /** Channels beyond those configured (the CLI's capture channel, tests' recording channels). */
   extraChannels?: ChannelAdapter[];
   greetOnFirstContact?: boolean;
+  metrics?: Metrics;
 }
 
 export interface Core {
@@ -74,7 +77,7 @@ export async function createCore(env: Env, options: CoreOptions & { channels?: C
   const channels = new Map<ChannelId, ChannelAdapter>();
   for (const adapter of [...(options.channels ?? []), ...(options.extraChannels ?? [])])
     channels.set(adapter.id, adapter);
-  const outbox = createOutbox({ crm, channels, clock, logger });
+  const outbox = createOutbox({ crm, channels, clock, logger, metrics: options.metrics });
   const handoffStore = createSqlHandoffStore(database);
   const handoffQueue = createInProcessHandoffQueue();
   const safety = createSafety(() => kb.current(), { country: env.DEPLOYMENT_COUNTRY, logger });
@@ -94,8 +97,11 @@ export async function createCore(env: Env, options: CoreOptions & { channels?: C
     },
     deliver: (...args) => (late.engine as Engine).deliver(...args),
     safetyVars: safety.vars,
+    metrics: options.metrics,
   });
   const engine = createEngine({
+    metrics: options.metrics,
+    inboundPerMinute: env.INBOUND_MESSAGES_PER_MINUTE,
     channels,
     crm,
     kv,
@@ -203,8 +209,16 @@ export async function createApp(env: Env, options: CoreOptions = {}): Promise<Ap
     });
     channels.push(webchat);
   }
-  core = await createCore(env, { ...options, channels });
+  const metrics = createPrometheusMetrics();
+  core = await createCore(env, { ...options, channels, metrics });
   const { logger, engine, crm } = core;
+  const base0 = core;
+  metrics.gauge('sehat_queue_depth', 'Inbound messages queued or being handled', () => base0.queue.depth());
+  metrics.gauge(
+    'sehat_handoffs_waiting',
+    'Hand-offs waiting for an educator',
+    async () => (await base0.handoffQueue.list()).length,
+  );
 
   const http = createHttpServer({
     logger,
@@ -212,6 +226,9 @@ export async function createApp(env: Env, options: CoreOptions = {}): Promise<Ap
     readiness: [{ name: 'database', check: () => crm.ping() }],
     upgradeHandlers: webchat ? [webchat.handleUpgrade] : [],
     routes: (app) => {
+      app.get('/metrics', async (c) =>
+        c.body(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType }),
+      );
       app.post('/webhooks/:channel', async (c) => {
         const adapter = core?.channels.get(c.req.param('channel') as ChannelId);
         if (!adapter?.handleWebhook) return c.json({ error: 'unknown_channel' }, 404);

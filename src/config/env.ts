@@ -35,6 +35,7 @@ export const envSchema = z.object({
   WEBCHAT_ENABLED: bool.default(true),
   WEBCHAT_ALLOWED_ORIGINS: list.default([]),
   WEBCHAT_MAX_TEXT_LENGTH: z.coerce.number().int().min(100).max(20000).default(2000),
+  INBOUND_MESSAGES_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(30),
   EDUCATOR_HOURS: z.string().default('mon-fri 08:00-16:00'),
   TIMEZONE: z.string().default('Asia/Jakarta'),
   HOLIDAYS: list.pipe(z.array(z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'holidays are YYYY-MM-DD dates'))).default([]),

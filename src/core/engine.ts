@@ -4,6 +4,7 @@ import type { ConversationJob, JobQueue } from '../queue/job-queue.ts';
 import type { KeyValueState } from '../queue/key-value-state.ts';
 import type { Clock } from '../shared/clock.ts';
 import type { Logger } from '../shared/logger.ts';
+import { type Metrics, noMetrics } from '../shared/metrics.ts';
 import { compose, type Step } from './compose.ts';
 import { describeError } from './errors.ts';
 import type { Outbox } from './outbox.ts';
@@ -48,6 +49,9 @@ export interface EngineDeps {
   logger: Logger;
   settings: EngineSettings;
   hooks?: EngineHooks;
+  metrics?: Metrics;
+  /** Flood guard: messages per conversation per minute beyond which messages are stored but not processed. */
+  inboundPerMinute?: number;
 }
 
 export type AcceptResult = { status: 'accepted'; messageId: string } | { status: 'duplicate' };
@@ -70,6 +74,8 @@ export interface Engine {
 
 export function createEngine(deps: EngineDeps): Engine {
   const { crm, kv, queue, outbox, clock, logger, settings, hooks = {} } = deps;
+  const metrics = deps.metrics ?? noMetrics;
+  const inboundPerMinute = deps.inboundPerMinute ?? 30;
   const pipeline = compose<Turn>([
     nonTextStep,
     detectLanguageStep,
@@ -132,6 +138,22 @@ export function createEngine(deps: EngineDeps): Engine {
         },
         at,
       );
+      metrics.messageIn(message.channel, message.content.kind);
+      // Flood guard: past the limit, messages are kept (nothing is lost) but not processed; the first one
+      // over the limit is queued only to tell the patient to slow down.
+      const minute = Math.floor(at.getTime() / 60_000);
+      const count = await kv.increment(`rate:${message.key}:${minute}`, 1, 120_000);
+      if (count > inboundPerMinute) {
+        await crm.markInbound(recorded.id, 'throttled', at);
+        metrics.inboundThrottled(message.channel);
+        logger.warn(
+          { channel: message.channel, conversationId: conversation.id, count },
+          'inbound flood: message stored, not processed',
+        );
+        if (count === inboundPerMinute + 1)
+          await queue.enqueue({ messageId: recorded.id, conversationKey: message.key });
+        return { status: 'accepted', messageId: recorded.id };
+      }
       await queue.enqueue({ messageId: recorded.id, conversationKey: message.key });
       logger.info(
         {
@@ -153,10 +175,26 @@ export function createEngine(deps: EngineDeps): Engine {
   async function process(job: ConversationJob): Promise<void> {
     const started = performance.now();
     const stored = await crm.getMessage(job.messageId);
-    if (stored?.direction !== 'in' || stored.status !== 'received') return; // already handled
+    if (stored?.direction !== 'in') return;
     const conversation = await crm.getConversation(stored.conversationId);
     const contact = conversation && (await crm.getContact(conversation.contactId));
     if (!conversation || !contact) return;
+    if (stored.status === 'throttled') {
+      const lang = conversation.language ?? settings.defaultLanguage;
+      const kb = deps.knowledge();
+      const decision = {
+        triage: 'routine' as const,
+        rules: [],
+        action: 'notice' as const,
+        articles: [],
+        confidence: 0,
+        language: lang,
+        reason: 'flood',
+      };
+      await deliver(conversation, [{ parts: [textPart(kb.response('slow_down', lang))], decision }], stored.id);
+      return;
+    }
+    if (stored.status !== 'received') return; // already handled
     const content = stored.content as InboundMessage['content'];
     const inbound: InboundMessage = {
       id: stored.platformMessageId ?? stored.id,
@@ -235,6 +273,11 @@ export function createEngine(deps: EngineDeps): Engine {
     if (turn.handoffRequests.length > 0) await hooks.onHandoffRequests?.(turn, turn.handoffRequests);
     await crm.markInboundProcessed(stored.id, clock.now());
     for (const work of turn.afterDelivery) await work();
+    metrics.turnHandled(
+      performance.now() - started,
+      turn.triage.triage,
+      turn.replies.at(-1)?.decision.action ?? 'none',
+    );
     logger.info(
       {
         conversationId: conversation.id,

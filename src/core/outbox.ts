@@ -1,6 +1,7 @@
 import type { CrmStore } from '../crm/crm-store.ts';
 import type { Clock } from '../shared/clock.ts';
 import type { Logger } from '../shared/logger.ts';
+import { type Metrics, noMetrics } from '../shared/metrics.ts';
 import { describeError, toAppError } from './errors.ts';
 import { partsToPlainText } from './plain-text.ts';
 import { fitParts } from './reply.ts';
@@ -14,6 +15,7 @@ export interface OutboxOptions {
   maxAttempts?: number;
   baseDelayMs?: number;
   sleep?: (ms: number) => Promise<void>;
+  metrics?: Metrics;
 }
 
 export interface SendOutcome {
@@ -39,6 +41,7 @@ export function createOutbox(options: OutboxOptions): Outbox {
   const maxAttempts = options.maxAttempts ?? 4;
   const baseDelayMs = options.baseDelayMs ?? 500;
   const sleep = options.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
+  const metrics = options.metrics ?? noMetrics;
 
   return {
     async send(message, { conversationId, replyContext, decision }) {
@@ -68,6 +71,7 @@ export function createOutbox(options: OutboxOptions): Outbox {
             { status: 'sent', platformMessageIds: result.platformMessageIds, attempts: attempt },
             clock.now(),
           );
+          metrics.messageOut(channelId, 'sent');
           return { messageId: id, status: 'sent', platformMessageIds: result.platformMessageIds };
         } catch (error) {
           const appError = toAppError(error, 'send_failed');
@@ -79,6 +83,7 @@ export function createOutbox(options: OutboxOptions): Outbox {
               clock.now(),
             );
             logger.error({ channel: channelId, messageId: id, attempt, ...describeError(appError) }, 'reply failed');
+            metrics.messageOut(channelId, 'failed');
             return { messageId: id, status: 'failed', platformMessageIds: [] };
           }
           const backoff = baseDelayMs * 2 ** (attempt - 1);
@@ -87,6 +92,7 @@ export function createOutbox(options: OutboxOptions): Outbox {
             { channel: channelId, messageId: id, attempt, delayMs: Math.round(delay), ...describeError(appError) },
             'reply send retry',
           );
+          metrics.sendRetried(channelId);
           await sleep(delay);
         }
       }

@@ -44,7 +44,15 @@ export interface Conversation {
   createdAt: string;
 }
 
-export type MessageStatus = 'received' | 'processed' | 'pending' | 'sent' | 'delivered' | 'read' | 'failed';
+export type MessageStatus =
+  | 'received'
+  | 'processed'
+  | 'throttled'
+  | 'pending'
+  | 'sent'
+  | 'delivered'
+  | 'read'
+  | 'failed';
 
 export interface StoredMessage {
   id: string;
@@ -150,6 +158,8 @@ export interface CrmStore {
   /** Stores an inbound message; 'duplicate' when (channel, platform id) was stored before. */
   recordInbound(input: NewInbound): Promise<{ id: string } | 'duplicate'>;
   markInboundProcessed(id: string, at: Date): Promise<void>;
+  /** Sets an inbound message's status (e.g. 'throttled': stored but deliberately not processed). */
+  markInbound(id: string, status: 'throttled', at: Date): Promise<void>;
   /** Inbound messages accepted but not processed yet (after a crash): oldest first. */
   listUnprocessedInbound(limit: number): Promise<StoredMessage[]>;
   /** Writes a reply before it is sent (the outbox), status 'pending'. */

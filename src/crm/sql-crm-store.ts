@@ -245,6 +245,15 @@ export function createSqlCrmStore(opened: OpenedDatabase): CrmStore {
           .execute();
       }),
 
+    markInbound: (id, status, at) =>
+      guard('markInbound', async () => {
+        await db
+          .updateTable('messages')
+          .set({ status, updated_at: iso(at) })
+          .where('id', '=', id)
+          .execute();
+      }),
+
     listUnprocessedInbound: (limit) =>
       guard('listUnprocessedInbound', async () => {
         const rows = await db

@@ -6,6 +6,7 @@ import type { HandoffStore } from '../crm/handoff-store.ts';
 import type { KnowledgeSnapshot } from '../knowledge/knowledge-snapshot.ts';
 import type { Clock } from '../shared/clock.ts';
 import type { Logger } from '../shared/logger.ts';
+import { type Metrics, noMetrics } from '../shared/metrics.ts';
 import type { HandoffQueue } from './handoff-queue.ts';
 import { buildHandoffView, type HandoffView, type TranscriptLine, toTranscriptLine } from './handoff-view.ts';
 import { type Educator, type Handoff, type HandoffPriority, type HandoffReason, PRIORITY_RANK } from './types.ts';
@@ -38,6 +39,7 @@ export interface HandoffDeps {
   deliver: Deliver;
   /** {{emergency_numbers}}, {{crisis_lines}} for the deployment country in a language. */
   safetyVars: (lang: string) => Record<string, string>;
+  metrics?: Metrics;
 }
 
 export type ClaimResult =
@@ -51,6 +53,7 @@ export type ClaimResult =
  */
 export function createHandoffService(deps: HandoffDeps) {
   const { crm, store, queue, clock, logger, settings } = deps;
+  const metrics = deps.metrics ?? noMetrics;
 
   const notice = (
     conversation: Conversation,
@@ -147,6 +150,7 @@ export function createHandoffService(deps: HandoffDeps) {
       await crm.updateConversation(conversation.id, { mode: 'waiting' }, now);
       await queue.push({ handoffId: handoff.id, priority, enqueuedAtMs: now.getTime() });
       await queue.publish({ kind: 'opened', handoffId: handoff.id });
+      metrics.handoffOpened(reason, priority);
       logger.info({ handoffId: handoff.id, conversationId: conversation.id, reason, priority }, 'hand-off opened');
       await deps.deliver(
         { ...conversation, mode: 'waiting' },
@@ -167,6 +171,7 @@ export function createHandoffService(deps: HandoffDeps) {
         return { status: 'taken', ...(by && { by }) };
       }
       const { handoff, conversation } = await requireHandoff(handoffId);
+      metrics.handoffClaimed(handoff.priority, clock.now().getTime() - new Date(handoff.createdAt).getTime());
       await crm.updateConversation(conversation.id, { mode: 'with_educator' }, clock.now());
       await audit(educator, 'handoff.claim', handoffId);
       await queue.publish({ kind: 'claimed', handoffId, educatorId: educator.id });

@@ -43,6 +43,7 @@ export const RESPONSE_KEYS = [
   'delete_no',
   'delete_done',
   'delete_cancelled',
+  'slow_down',
 ] as const;
 
 export type ResponseKey = (typeof RESPONSE_KEYS)[number];

@@ -69,7 +69,9 @@ export interface CueRule extends RuleSource {
 export type SafetyRule = TriageRule | CueRule;
 
 // Editors write numbers (112, 119) naturally; YAML reads some of them as numbers.
-const text = z.union([z.string().trim().min(1), z.number()]).transform(String);
+const text = z
+  .union([z.string().trim().min(1), z.number()], { error: 'must be a word or phrase (text)' })
+  .transform(String);
 
 // Phrases are indexed by their first word, so it must be a real word (see phrase-index.ts).
 const phrase = text.refine(

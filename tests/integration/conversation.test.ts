@@ -224,3 +224,25 @@ describe("the patient's own data", () => {
     expect(shown(core.sent.slice(-1))).toMatch(/Dengue/i);
   });
 });
+
+describe('a flood of messages', () => {
+  it('stores every message but processes only up to the limit, and asks the patient once to slow down', async () => {
+    const core = await createTestCore({ INBOUND_MESSAGES_PER_MINUTE: '3' });
+    try {
+      for (let i = 0; i < 6; i++) await core.say(inboundText(`what is dengue? ${i}`));
+      const conversation = await core.crm.findConversationByKey('webchat:patient-1');
+      const stored = await core.crm.listMessages(conversation?.id ?? '');
+      expect(stored.filter((m) => m.direction === 'in').map((m) => m.status)).toEqual([
+        'processed',
+        'processed',
+        'processed',
+        'throttled',
+        'throttled',
+        'throttled',
+      ]);
+      expect(shown(core.sent).match(/sending many messages very quickly/g)).toHaveLength(1);
+    } finally {
+      await core.stop();
+    }
+  });
+});

@@ -160,4 +160,13 @@ describe('web chat socket protocol', () => {
     expect(await (await fetch(`${url}/healthz`)).json()).toEqual({ status: 'ok' });
     expect((await fetch(`${url}/readyz`)).status).toBe(200);
   });
+
+  it('exposes Prometheus metrics with message counts and no patient text', async () => {
+    const body = await (await fetch(`${url}/metrics`)).text();
+    expect(body).toMatch(/sehat_messages_in_total\{channel="webchat",kind="text"\} \d+/);
+    expect(body).toMatch(/sehat_messages_out_total\{channel="webchat",status="sent"\} \d+/);
+    expect(body).toMatch(/sehat_answer_seconds_bucket/);
+    expect(body).toMatch(/sehat_handoffs_waiting \d+/);
+    expect(body).not.toMatch(/dengue|hypertension/i);
+  });
 });
