@@ -2,7 +2,9 @@ import { Command } from 'commander';
 import { loadEnv } from '../config/env.ts';
 import { AppError } from '../core/errors.ts';
 import { runAsk } from './ask.ts';
+import { runAuditList, runAuditVerify } from './audit-commands.ts';
 import { runTranscript } from './crm-commands.ts';
+import { runDoctor } from './doctor.ts';
 import { runEducatorAdd, runEducatorList } from './educator-commands.ts';
 import { runKbEval, runKbGaps, runKbLint, runKbTestCommand } from './kb-commands.ts';
 import { runServe } from './serve.ts';
@@ -85,6 +87,24 @@ export function buildProgram(): Command {
     .description('list educator accounts')
     .option('--db <url>', 'database (default: DATABASE_URL)')
     .action(async (options) => exit(await runEducatorList(loadEnv(), options)));
+
+  const audit = program.command('audit').description('the append-only log of staff actions');
+  audit
+    .command('verify')
+    .description('check the hash chain: exits 1 and names the first entry if any row was edited or removed')
+    .option('--db <url>', 'database (default: DATABASE_URL)')
+    .action(async (options) => exit(await runAuditVerify(loadEnv(), options)));
+  audit
+    .command('list')
+    .description('show the newest staff actions')
+    .option('--limit <n>', 'how many', '50')
+    .option('--db <url>', 'database (default: DATABASE_URL)')
+    .action(async (options) => exit(await runAuditList(loadEnv(), options)));
+
+  program
+    .command('doctor')
+    .description('check the configuration and every connection, and say in plain words what is wrong')
+    .action(async () => exit(await runDoctor()));
 
   return program;
 }

@@ -155,7 +155,11 @@ export function createRedisJobQueue(redis: Redis, options: RedisJobQueueOptions)
     };
     leases.set(partition, lease);
     lease.done = workPartition(worker, lease)
-      .catch((error: Error) => logger?.error({ partition, err: error.message }, 'job partition worker failed'))
+      .catch((error: Error) => {
+        // NOGROUP: Redis lost its data (restarted without persistence) and XADD recreated the stream bare.
+        if (error.message.includes('NOGROUP')) groups = undefined;
+        logger?.error({ partition, err: error.message }, 'job partition worker failed');
+      })
       .then(async () => {
         reader.disconnect();
         if (!abandoned) await redis.eval(RELEASE_SCRIPT, 1, leaseKey(partition), consumerName).catch(() => {});

@@ -132,12 +132,9 @@ export async function workPartition(ctx: PartitionWorkerContext, lease: Partitio
     } catch (error) {
       if (!lease.holding()) return undefined; // we disconnected the reader on purpose
       const message = (error as Error).message;
-      // NOGROUP: Redis lost its data (restart without persistence) and XADD recreated the stream bare.
-      if (message.includes('NOGROUP')) await redis.xgroup('CREATE', key, GROUP, '0', 'MKSTREAM').catch(() => {});
-      else {
-        logger?.warn({ stream: key, err: message }, 'job stream read failed');
-        await sleep(Math.min(ctx.blockMs, 1_000));
-      }
+      if (message.includes('NOGROUP')) throw error; // the next lease round re-creates the group
+      logger?.warn({ stream: key, err: message }, 'job stream read failed');
+      await sleep(Math.min(ctx.blockMs, 1_000));
       return undefined;
     }
   }

@@ -11,7 +11,7 @@ import type { CueKind, SafetyClass } from './safety-rules.ts';
  * THE HEURISTIC (deliberately simple, biased towards recall: a missed emergency is worse than an extra
  * handoff)
  *
- * 1. Clauses. The message is cut at punctuation (. , ; : ! ? newline brackets, a spaced dash) and before
+ * 1. Clauses. The message is cut at punctuation (. , ; ! ? newline brackets, a spaced dash) and before
  *    `clause_break` cues ("but", "tapi", "because", "karena"). Negation and education framing only reach
  *    within a clause: in "no fever, but chest pain" the "no" does not touch "chest pain".
  *

@@ -16,8 +16,11 @@ export interface NormalizedText {
   starts: number[];
 }
 
-/** Punctuation that ends a clause. foldWords drops punctuation, so segments are cut before folding. */
-const SEGMENT_BREAK = /[.,;:!?\n\r()[\]{}"“”…]+|\s[-–—]+\s/u;
+/**
+ * Punctuation that ends a clause. foldWords drops punctuation, so segments are cut before folding. Not the
+ * colon: "chest pain: none" is one statement.
+ */
+const SEGMENT_BREAK = /[.,;!?\n\r()[\]{}"“”…]+|\s[-–—]+\s/u;
 
 export function normalizeText(raw: string, lexicon: Lexicon): NormalizedText {
   const tokens: string[] = [];

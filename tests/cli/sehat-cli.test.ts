@@ -3,13 +3,18 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 
 const run = promisify(execFile);
 
 /** Runs the real `sehat` command as an editor or operator would. */
-async function sehat(args: string[], input?: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env = { ...process.env, LOG_LEVEL: 'silent', DATABASE_URL: 'sqlite::memory:' };
+async function sehat(
+  args: string[],
+  input?: string,
+  extraEnv: Record<string, string> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const env = { ...process.env, LOG_LEVEL: 'silent', DATABASE_URL: 'sqlite::memory:', ...extraEnv };
   const child = run('node', ['bin/sehat.js', ...args], { env, maxBuffer: 64 * 1024 * 1024 });
   if (input !== undefined) {
     child.child.stdin?.end(input);
@@ -82,6 +87,34 @@ describe('the sehat command', () => {
     expect(code).toBe(0);
     expect(stdout).toMatch(/patient\s+what is tuberculosis\?/);
     expect(stdout).toMatch(/decision: triage=routine action=answer lang=en .*article=tuberculosis/);
+  });
+
+  it('audit verify detects an edited audit row', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'sehat-audit-')), 'crm.db');
+    await sehat(
+      ['educator', 'add', 'rina', '--name', 'Ns. Rina', '--password-stdin', '--db', `sqlite:${file}`],
+      'a-long-password\n',
+    );
+    await sehat(
+      ['educator', 'add', 'budi', '--name', 'Ns. Budi', '--password-stdin', '--db', `sqlite:${file}`],
+      'another-long-password\n',
+    );
+    const intact = await sehat(['audit', 'verify', '--db', `sqlite:${file}`]);
+    expect([intact.code, intact.stdout]).toEqual([0, expect.stringMatching(/intact: 2 entries/)]);
+    const db = new Database(file);
+    db.prepare("UPDATE audit_events SET actor = 'someone-else' WHERE seq = 1").run();
+    db.close();
+    const tampered = await sehat(['audit', 'verify', '--db', `sqlite:${file}`]);
+    expect(tampered.code).toBe(1);
+    expect(tampered.stderr).toMatch(/TAMPERED: entry #1/);
+  });
+
+  it('doctor says in plain words what is wrong with the database', async () => {
+    const { code, stdout } = await sehat(['doctor'].concat([]), undefined, {
+      DATABASE_URL: 'postgres://sehat:x@127.0.0.1:1/sehat',
+    });
+    expect(code).toBe(1);
+    expect(stdout).toMatch(/✘ database: nothing is listening at that address/);
   });
 
   it('has --help on every command', async () => {
