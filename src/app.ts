@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import type { Hono } from 'hono';
 import { registerWebConsole } from '../adapters/web-console/routes.ts';
 import { createWebchatAdapter, type WebchatAdapter } from '../adapters/webchat/index.ts';
@@ -16,6 +17,7 @@ import { createSqlHandoffStore } from './crm/sql-handoff-store.ts';
 import { handoffCommands } from './handoff/commands.ts';
 import { createInProcessHandoffQueue, type HandoffQueue } from './handoff/handoff-queue.ts';
 import { createHandoffService, type HandoffService } from './handoff/handoff-service.ts';
+import { createRedisHandoffQueue } from './handoff/redis-handoff-queue.ts';
 import { createRatingStep } from './handoff/steps/rating.ts';
 import { createRouteByModeStep } from './handoff/steps/route-by-mode.ts';
 import { createTriageResponder } from './handoff/triage-responder.ts';
@@ -25,6 +27,11 @@ import { createHttpServer, type HttpServer } from './http/server.ts';
 import { createKnowledgeBase, type KnowledgeBase } from './knowledge/knowledge-base.ts';
 import { createInProcessJobQueue, type JobQueue } from './queue/job-queue.ts';
 import { createMemoryKeyValueState, type KeyValueState } from './queue/key-value-state.ts';
+import { createInProcessMessageBus, type MessageBus } from './queue/message-bus.ts';
+import { createRedisConnection, pingRedis, redactRedisUrl } from './queue/redis-connection.ts';
+import { createRedisJobQueue } from './queue/redis-job-queue.ts';
+import { createRedisKeyValueState } from './queue/redis-key-value-state.ts';
+import { createRedisMessageBus } from './queue/redis-message-bus.ts';
 import { type Clock, systemClock } from './shared/clock.ts';
 import { createLogger, type Logger } from './shared/logger.ts';
 import type { Metrics } from './shared/metrics.ts';
@@ -56,10 +63,59 @@ export interface Core {
   handoff: HandoffService;
   channels: Map<ChannelId, ChannelAdapter>;
   databaseDescription: string;
+  /** Readiness checks of the stores (database, Redis). */
+  readiness: { name: string; check: () => Promise<void> }[];
   stop(): Promise<void>;
 }
 
-export async function createCore(env: Env, options: CoreOptions & { channels?: ChannelAdapter[] } = {}): Promise<Core> {
+export interface SharedState {
+  kv: KeyValueState;
+  bus: MessageBus;
+  queue: JobQueue;
+  handoffQueue: HandoffQueue;
+  readiness: { name: string; check: () => Promise<void> }[];
+  close(): Promise<void>;
+}
+
+/** In-process state for one process, or Redis so that several processes share the work. */
+export function createSharedState(env: Env, logger: Logger): SharedState {
+  const onError = (error: unknown, job: { messageId: string }) =>
+    logger.error({ messageId: job.messageId, err: (error as Error).message }, 'job failed');
+  if (!env.REDIS_URL) {
+    return {
+      kv: createMemoryKeyValueState(),
+      bus: createInProcessMessageBus(),
+      queue: createInProcessJobQueue({ onError }),
+      handoffQueue: createInProcessHandoffQueue(),
+      readiness: [],
+      close: async () => {},
+    };
+  }
+  const prefix = env.REDIS_PREFIX;
+  const redis = createRedisConnection(env.REDIS_URL, { logger, name: 'sehat-commands' });
+  const subscriber = createRedisConnection(env.REDIS_URL, { logger, name: 'sehat-events' });
+  return {
+    kv: createRedisKeyValueState(redis, { prefix }),
+    bus: createRedisMessageBus(redis, subscriber, { prefix, logger }),
+    queue: createRedisJobQueue(redis, {
+      prefix,
+      consumerName: `${hostname()}-${process.pid}`,
+      partitions: env.WORKER_PARTITIONS,
+      logger,
+    }),
+    handoffQueue: createRedisHandoffQueue(redis, subscriber, { prefix, logger }),
+    readiness: [{ name: 'redis', check: () => pingRedis(redis) }],
+    async close() {
+      await redis.quit().catch(() => redis.disconnect());
+      subscriber.disconnect();
+    },
+  };
+}
+
+export async function createCore(
+  env: Env,
+  options: CoreOptions & { channels?: ChannelAdapter[]; shared?: SharedState } = {},
+): Promise<Core> {
   const logger = options.logger ?? createLogger({ level: env.LOG_LEVEL, logPatientText: env.LOG_PATIENT_TEXT });
   const clock = options.clock ?? systemClock;
   const database = await openDatabase(env.DATABASE_URL);
@@ -70,16 +126,13 @@ export async function createCore(env: Env, options: CoreOptions & { channels?: C
     defaultLanguage: env.DEFAULT_LANGUAGE,
     logger,
   });
-  const kv = createMemoryKeyValueState();
-  const queue = createInProcessJobQueue({
-    onError: (error, job) => logger.error({ messageId: job.messageId, err: (error as Error).message }, 'job failed'),
-  });
+  const shared = options.shared ?? createSharedState(env, logger);
+  const { kv, queue, handoffQueue } = shared;
   const channels = new Map<ChannelId, ChannelAdapter>();
   for (const adapter of [...(options.channels ?? []), ...(options.extraChannels ?? [])])
     channels.set(adapter.id, adapter);
   const outbox = createOutbox({ crm, channels, clock, logger, metrics: options.metrics });
   const handoffStore = createSqlHandoffStore(database);
-  const handoffQueue = createInProcessHandoffQueue();
   const safety = createSafety(() => kb.current(), { country: env.DEPLOYMENT_COUNTRY, logger });
   // The hand-off service sends through the engine, and the engine opens hand-offs: bind late.
   const late: { engine?: Engine } = {};
@@ -102,6 +155,7 @@ export async function createCore(env: Env, options: CoreOptions & { channels?: C
   const engine = createEngine({
     metrics: options.metrics,
     inboundPerMinute: env.INBOUND_MESSAGES_PER_MINUTE,
+    responseVars: safety.vars,
     channels,
     crm,
     kv,
@@ -152,11 +206,14 @@ export async function createCore(env: Env, options: CoreOptions & { channels?: C
     handoff,
     channels,
     databaseDescription: database.description,
+    readiness: [{ name: 'database', check: () => crm.ping() }, ...shared.readiness],
     async stop() {
       await queue.stop();
       await handoffQueue.close();
       await kb.stop();
       await kv.close();
+      await shared.bus.close();
+      await shared.close();
       await crm.close();
     },
   };
@@ -192,12 +249,15 @@ export async function createApp(env: Env, options: CoreOptions = {}): Promise<Ap
   let core: Core | undefined;
   const channels: ChannelAdapter[] = [];
   let webchat: WebchatAdapter | undefined;
+  const logger0 = options.logger ?? createLogger({ level: env.LOG_LEVEL, logPatientText: env.LOG_PATIENT_TEXT });
+  const shared = createSharedState(env, logger0);
   if (env.WEBCHAT_ENABLED) {
     webchat = createWebchatAdapter({
       maxTextLength: env.WEBCHAT_MAX_TEXT_LENGTH,
       allowedOrigins: env.WEBCHAT_ALLOWED_ORIGINS,
       publicUrl: env.PUBLIC_URL,
-      logger: options.logger ?? createLogger({ level: env.LOG_LEVEL }),
+      logger: logger0,
+      bus: shared.bus,
       loadHistory: async (key) => {
         const conversation = await core?.crm.findConversationByKey(key);
         if (!conversation || !core) return [];
@@ -210,7 +270,7 @@ export async function createApp(env: Env, options: CoreOptions = {}): Promise<Ap
     channels.push(webchat);
   }
   const metrics = createPrometheusMetrics();
-  core = await createCore(env, { ...options, channels, metrics });
+  core = await createCore(env, { ...options, logger: logger0, channels, metrics, shared });
   const { logger, engine, crm } = core;
   const base0 = core;
   metrics.gauge('sehat_queue_depth', 'Inbound messages queued or being handled', () => base0.queue.depth());
@@ -223,7 +283,7 @@ export async function createApp(env: Env, options: CoreOptions = {}): Promise<Ap
   const http = createHttpServer({
     logger,
     bodyLimitBytes: 5 * 1024 * 1024,
-    readiness: [{ name: 'database', check: () => crm.ping() }],
+    readiness: core.readiness,
     upgradeHandlers: webchat ? [webchat.handleUpgrade] : [],
     routes: (app) => {
       app.get('/metrics', async (c) =>
@@ -269,6 +329,7 @@ export async function createApp(env: Env, options: CoreOptions = {}): Promise<Ap
           url,
           channels: [...base.channels.keys()],
           database: base.databaseDescription,
+          sharedState: env.REDIS_URL ? redactRedisUrl(env.REDIS_URL) : 'in-process',
           articles: snapshot.articleCount(),
           languages: env.LANGUAGES,
           recovered,

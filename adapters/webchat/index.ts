@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { describeError } from '../../src/core/errors.ts';
 import type { ChannelAdapter, ConversationKey, InboundSink } from '../../src/core/types.ts';
+import { createInProcessMessageBus, type MessageBus } from '../../src/queue/message-bus.ts';
 import { newId, newSecretToken } from '../../src/shared/ids.ts';
 import type { Logger } from '../../src/shared/logger.ts';
 import { type ClientFrame, type HistoryItem, parseClientFrame, type ServerFrame } from './protocol.ts';
@@ -19,6 +20,8 @@ export interface WebchatConfig {
   /** Largest frame accepted; larger frames close the socket (1009). */
   maxFrameBytes?: number;
   heartbeatMs?: number;
+  /** Reaches sockets held by other processes (Redis); in-process by default. */
+  bus?: MessageBus;
 }
 
 export const WEBCHAT_SOCKET_PATH = '/webchat/socket';
@@ -47,8 +50,19 @@ export function createWebchatAdapter(config: WebchatConfig): WebchatAdapter {
   const sendFrame = (ws: WebSocket, frame: ServerFrame) => {
     if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(frame));
   };
-  const broadcast = (key: ConversationKey, frame: ServerFrame) => {
+  const broadcastLocal = (key: ConversationKey, frame: ServerFrame) => {
     for (const ws of sockets.get(key) ?? []) sendFrame(ws, frame);
+  };
+  // Replies may be produced by a worker in another process than the one holding the patient's socket.
+  const bus = config.bus ?? createInProcessMessageBus();
+  const unsubscribe = bus.subscribe('webchat', (payload) => {
+    const { key, frame } = payload as { key: ConversationKey; frame: ServerFrame };
+    broadcastLocal(key, frame);
+  });
+  const broadcast = (key: ConversationKey, frame: ServerFrame) => {
+    bus
+      .publish('webchat', { key, frame })
+      .catch((error) => logger.error({ channel: 'webchat', ...describeError(error) }, 'web chat fan-out failed'));
   };
 
   const originAllowed = (origin: string | undefined, host: string | undefined) => {
@@ -148,6 +162,7 @@ export function createWebchatAdapter(config: WebchatConfig): WebchatAdapter {
     },
     async stop() {
       clearInterval(heartbeat);
+      unsubscribe();
       for (const ws of wss.clients) ws.close(1001, 'server shutting down');
       await new Promise<void>((resolve) => wss.close(() => resolve()));
     },

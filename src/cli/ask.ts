@@ -9,7 +9,8 @@ import { createCaptureChannel } from './capture-channel.ts';
 /**
  * The stable JSON form of one answer (documented in README; editors and tests rely on it):
  * { reply: string, parts: OutboundPart[], decision: Decision, replies: { text, decision }[] }
- * `reply`/`parts` are everything the bot sent for the message; `decision` is the main reply's (the last).
+ * `reply`/`parts` are everything the bot sent for the message; `decision` is the main reply's (the first
+ * that is not a notice).
  */
 export interface AskResult {
   reply: string;
@@ -58,9 +59,9 @@ export async function openAskSession(env: Env, options: { db?: string } = {}): P
     return {
       reply: replies.map((r) => r.text).join('\n\n'),
       parts: replies.flatMap((r) => r.parts),
-      // The main reply's decision: hand-off notices that follow an answer or fallback don't replace it.
-      decision:
-        replies.filter((r) => r.decision?.action !== 'notice').at(-1)?.decision ?? replies.at(-1)?.decision ?? null,
+      // The main reply's decision is the first that is not a notice: a safety reply or decline comes first
+      // (a general article may follow it), and hand-off notices follow answers and fallbacks.
+      decision: replies.find((r) => r.decision?.action !== 'notice')?.decision ?? replies[0]?.decision ?? null,
       replies: replies.map(({ text, decision }) => ({ text, decision })),
     };
   };

@@ -4,6 +4,7 @@ import { openDatabase } from '../crm/open-database.ts';
 import { createSqlHandoffStore } from '../crm/sql-handoff-store.ts';
 import { buildSnapshot } from '../knowledge/knowledge-snapshot.ts';
 import { loadKnowledgeFiles } from '../knowledge/load-knowledge.ts';
+import { createRedisConnection, pingRedis, redactRedisUrl } from '../queue/redis-connection.ts';
 
 interface Check {
   name: string;
@@ -23,6 +24,8 @@ function explain(error: unknown): string {
   if (/does not exist|3D000/.test(text))
     return 'the database named in DATABASE_URL does not exist: create it (createdb) or fix the name.';
   if (/timeout|ETIMEDOUT/i.test(text)) return 'no answer in time: a firewall, or the wrong host or port.';
+  if (/MaxRetriesPerRequest|Connection is closed|Reached the max retries/i.test(text))
+    return 'cannot connect: nothing answers at that address, or it refused the connection (check REDIS_URL).';
   return text;
 }
 
@@ -68,6 +71,23 @@ export async function runDoctor(extraChecks: (env: Env) => Check[] = () => []): 
         return `${snapshot.articleCount()} articles in ${env.LANGUAGES.join(', ')}`;
       },
     },
+    ...(env.REDIS_URL
+      ? [
+          {
+            name: 'redis',
+            run: async () => {
+              const redis = createRedisConnection(env.REDIS_URL as string, { connectTimeoutMs: 3000 });
+              redis.on('error', () => {});
+              try {
+                await pingRedis(redis);
+                return `${redactRedisUrl(env.REDIS_URL as string)} answers`;
+              } finally {
+                redis.disconnect();
+              }
+            },
+          },
+        ]
+      : []),
     ...extraChecks(env),
   ];
   let failed = 0;

@@ -25,6 +25,15 @@ export const envSchema = z.object({
     .string()
     .regex(/^(sqlite:|postgres:\/\/|postgresql:\/\/)/, 'must start with sqlite: or postgres://')
     .default('sqlite:./data/sehat.db'),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
+    .optional(),
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^[\w:.-]*$/)
+    .default('sehat:'),
+  WORKER_PARTITIONS: z.coerce.number().int().min(1).max(1024).default(16),
   KNOWLEDGE_DIR: z.string().default('./knowledge'),
   KB_HOT_RELOAD: bool.default(true),
   LANGUAGES: list.default(['en', 'id']),

@@ -52,6 +52,8 @@ export interface EngineDeps {
   metrics?: Metrics;
   /** Flood guard: messages per conversation per minute beyond which messages are stored but not processed. */
   inboundPerMinute?: number;
+  /** Values every fixed response may use, e.g. {{emergency_numbers}}. */
+  responseVars?: (lang: string) => Record<string, string>;
 }
 
 export type AcceptResult = { status: 'accepted'; messageId: string } | { status: 'duplicate' };
@@ -191,7 +193,8 @@ export function createEngine(deps: EngineDeps): Engine {
         language: lang,
         reason: 'flood',
       };
-      await deliver(conversation, [{ parts: [textPart(kb.response('slow_down', lang))], decision }], stored.id);
+      const text = kb.response('slow_down', lang, deps.responseVars?.(lang));
+      await deliver(conversation, [{ parts: [textPart(text)], decision }], stored.id);
       return;
     }
     if (stored.status !== 'received') return; // already handled

@@ -32,7 +32,8 @@ export interface HandoffStore {
   /** waiting|claimed → closed with an outcome note and tags. */
   closeHandoff(id: string, input: { outcome: string; tags: string[]; at: Date }): Promise<boolean>;
   raisePriority(id: string, priority: HandoffPriority, reason: HandoffReason): Promise<void>;
-  markEscalated(id: string, at: Date): Promise<void>;
+  /** Sets escalated_at once; false when another process already did (so only one re-announces). */
+  markEscalated(id: string, at: Date): Promise<boolean>;
   /** Transfers a claimed hand-off to another educator. */
   transferHandoff(id: string, fromEducatorId: string, toEducatorId: string): Promise<boolean>;
 

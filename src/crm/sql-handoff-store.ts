@@ -131,14 +131,16 @@ export function createSqlHandoffStore(opened: OpenedDatabase): HandoffStore {
         await db.updateTable('handoffs').set({ priority, reason }).where('id', '=', id).execute();
       }),
     markEscalated: (id, at) =>
-      guard('markEscalated', async () => {
-        await db
-          .updateTable('handoffs')
-          .set({ escalated_at: iso(at) })
-          .where('id', '=', id)
-          .where('escalated_at', 'is', null)
-          .execute();
-      }),
+      guard('markEscalated', async () =>
+        changed(
+          await db
+            .updateTable('handoffs')
+            .set({ escalated_at: iso(at) })
+            .where('id', '=', id)
+            .where('escalated_at', 'is', null)
+            .executeTakeFirst(),
+        ),
+      ),
     transferHandoff: (id, from, to) =>
       guard('transferHandoff', async () =>
         changed(

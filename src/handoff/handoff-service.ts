@@ -166,7 +166,12 @@ export function createHandoffService(deps: HandoffDeps) {
       // Two gates: the shared queue (Redis across processes) and the CRM's conditional update.
       const won = (await queue.claim(handoffId)) && (await store.claimHandoff(handoffId, educator.id, clock.now()));
       if (!won) {
-        const latest = await store.getHandoff(handoffId);
+        // The winner may not have written its claim to the CRM yet: wait briefly so we can name them.
+        let latest = await store.getHandoff(handoffId);
+        for (let i = 0; i < 20 && latest?.status === 'waiting'; i++) {
+          await new Promise((r) => setTimeout(r, 25));
+          latest = await store.getHandoff(handoffId);
+        }
         const by = latest?.educatorId ? await store.getEducator(latest.educatorId) : undefined;
         return { status: 'taken', ...(by && { by }) };
       }
@@ -295,7 +300,7 @@ export function createHandoffService(deps: HandoffDeps) {
         if (!open && handoff.priority !== 'urgent') continue;
         const waitedMs = now.getTime() - new Date(handoff.createdAt).getTime();
         if (waitedMs < settings.slaMinutes[handoff.priority] * 60_000) continue;
-        await store.markEscalated(handoff.id, now);
+        if (!(await store.markEscalated(handoff.id, now))) continue; // another process escalated it
         await audit('system', 'handoff.escalate', handoff.id, {
           priority: handoff.priority,
           waitedMinutes: Math.round(waitedMs / 60_000),

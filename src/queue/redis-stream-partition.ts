@@ -100,6 +100,7 @@ export async function workPartition(ctx: PartitionWorkerContext, lease: Partitio
     while (lease.holding()) {
       const pending = (await redis.xpending(key, GROUP, '-', '+', 100)) as [string, string, number, number][];
       if (pending.length === 0) return;
+      logger?.info({ stream: key, entries: pending.length }, 'taking over unacknowledged jobs');
       const ids = pending.map(([id]) => id);
       const claimed = new Map(toEntries(await redis.xclaim(key, GROUP, consumerName, 0, ...ids)).map((e) => [e.id, e]));
       for (const [id, , , deliveries] of pending) {

@@ -40,7 +40,9 @@ export function compileRules(rules: SafetyRule[], lexicon: Lexicon): CompiledRul
     addPhrases(rule.phrases, { rule: index, role: ANY });
     for (const source of rule.patterns) patterns.push({ source, ref: { rule: index, role: ANY } });
     if (rule.kind === 'triage') {
-      rule.all.forEach((group, g) => addPhrases(group, { rule: index, role: { kind: 'group', group: g } }));
+      rule.all.forEach((group, g) => {
+        addPhrases(group, { rule: index, role: { kind: 'group', group: g } });
+      });
       addPhrases(rule.unless, { rule: index, role: UNLESS });
     }
   });

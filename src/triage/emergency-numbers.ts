@@ -23,7 +23,10 @@ export interface EmergencyNumbers {
 }
 
 // One string when the wording is the same in every language, else one per language code.
-const localized = z.union([z.string().trim().min(1), z.record(z.string().regex(/^[a-z]{2,3}$/), z.string().min(1))]);
+const localized = z.union([z.string().trim().min(1), z.record(z.string().regex(/^[a-z]{2,3}$/), z.string().min(1))], {
+  error: (issue) =>
+    issue.input === undefined ? 'is missing' : 'must be one text, or one text per language (en: …, id: …, ms: …)',
+});
 type Localized = z.infer<typeof localized>;
 
 const countrySchema = z.strictObject({ name: localized, emergency: localized, crisis: localized });
@@ -62,7 +65,7 @@ function fromFile(file: NumbersFile): EmergencyNumbers {
       const all = (field: 'emergency' | 'crisis') =>
         COUNTRIES.map((code) => {
           const c = file.countries[code];
-          return `${pick(c.name, lang)}: ${pick(c[field], lang)}`;
+          return `${pick(c.name, lang)} ${pick(c[field], lang)}`;
         }).join('; ');
       return { emergency: all('emergency'), crisis: all('crisis') };
     },

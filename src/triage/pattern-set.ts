@@ -13,7 +13,8 @@ export interface PatternTerm<T> {
 }
 
 interface PatternGroup<T> {
-  prefilter: RegExp;
+  /** Undefined when the patterns cannot be joined: then each one runs (slower, never wrong). */
+  prefilter: RegExp | undefined;
   terms: { regex: RegExp; ref: T }[];
 }
 
@@ -21,11 +22,24 @@ export type PatternSet<T> = PatternGroup<T>[];
 
 export function buildPatternSet<T>(terms: PatternTerm<T>[], groupOf: (ref: T) => string): PatternSet<T> {
   const groups = new Map<string, PatternTerm<T>[]>();
-  for (const term of terms) groups.set(groupOf(term.ref), [...(groups.get(groupOf(term.ref)) ?? []), term]);
+  for (const term of terms) {
+    const key = groupOf(term.ref);
+    const list = groups.get(key);
+    if (list) list.push(term);
+    else groups.set(key, [term]);
+  }
   return [...groups.values()].map((list) => ({
-    prefilter: new RegExp(list.map((t) => `(?:${t.source})`).join('|'), 'u'),
+    prefilter: joined(list.map((t) => t.source)),
     terms: list.map((t) => ({ regex: new RegExp(t.source, 'gu'), ref: t.ref })),
   }));
+}
+
+function joined(sources: string[]): RegExp | undefined {
+  try {
+    return new RegExp(sources.map((s) => `(?:${s})`).join('|'), 'u');
+  } catch {
+    return undefined; // the loader rejects what cannot be joined; this guards rules built in code
+  }
 }
 
 /** Index of the token that contains character `offset` of the normalized text. */
@@ -44,7 +58,7 @@ export function findPatterns<T>(set: PatternSet<T>, normalized: NormalizedText):
   const hits: (TokenSpan & { ref: T })[] = [];
   if (normalized.tokens.length === 0) return hits;
   for (const group of set) {
-    if (!group.prefilter.test(normalized.text)) continue;
+    if (group.prefilter && !group.prefilter.test(normalized.text)) continue;
     for (const { regex, ref } of group.terms) {
       regex.lastIndex = 0;
       for (let m = regex.exec(normalized.text); m; m = regex.exec(normalized.text)) {

@@ -82,6 +82,8 @@ const phrase = text.refine(
 const pattern = text.superRefine((source, ctx) => {
   // Patterns of one class are joined into one alternation: a back-reference would point at the wrong group.
   if (/\\[1-9]|\\k</.test(source)) ctx.addIssue({ code: 'custom', message: 'back-references are not supported' });
+  if (/\(\?<(?![=!])/.test(source))
+    ctx.addIssue({ code: 'custom', message: 'named groups are not supported (use (?: … ))' });
   try {
     new RegExp(source, 'u');
   } catch (error) {

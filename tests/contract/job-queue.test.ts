@@ -109,6 +109,33 @@ describe.runIf(redisOk)('Redis', () => {
       expect(byProcess.b).toBeGreaterThan(0);
     });
 
+    it('hands partitions over without loss or reordering while processes join and leave mid-stream', async () => {
+      processes = redisProcesses('jobs-rebalance');
+      const recorder = recordingHandler(() => 15);
+      const ranBy = { a: 0, b: 0, c: 0 };
+      const start = (name: keyof typeof ranBy) => {
+        const { queue } = processes.open(`process-${name}`);
+        queue.start((job) => recorder.handler(job).then(() => void ranBy[name]++));
+        return queue;
+      };
+      const a = start('a');
+      const sending = enqueueAll(jobsFor(20, 50), () => a);
+      await expect.poll(() => recorder.ran.length, { timeout: 5_000 }).toBeGreaterThan(50);
+      const b = start('b');
+      await expect.poll(() => ranBy.b, { timeout: 5_000 }).toBeGreaterThan(0);
+      const c = start('c');
+      await expect.poll(() => ranBy.c, { timeout: 5_000 }).toBeGreaterThan(0);
+      await b.stop(5_000); // a graceful leave: its partitions go back to the others
+      await sending;
+      await within(15_000, 'the remaining processes going idle', Promise.all([a.idle(), c.idle()]));
+      expect(recorder.ran).toHaveLength(1000);
+      expect(new Set(recorder.ran).size).toBe(1000);
+      for (const [conversation, seqs] of sequences(recorder.ran))
+        expect(seqs, conversation).toEqual(Array.from({ length: 50 }, (_, i) => i));
+      expect(recorder.violations).toEqual([]);
+      expect(ranBy.a + ranBy.b + ranBy.c).toBe(1000);
+    });
+
     it('after a crash, another process takes over once the lease expires and re-runs the unacknowledged job', async () => {
       processes = redisProcesses('jobs-crash');
       const leaseMs = FAST.leaseMs ?? 900;

@@ -15,7 +15,7 @@ const RUN = chromiumAvailable('educator console e2e'); // under CI=true a missin
 const TIMEOUT = 10_000;
 /** Shorter than the console's 30 s fallback poll: what arrives within it came through the event stream. */
 const LIVE_TIMEOUT = 8_000;
-const ASK = '/human'; // TEMP-DEV
+const ASK = 'saya mau bicara dengan perawat';
 const REPLY = 'Halo, saya Ns. Rina. Ada yang bisa saya bantu?';
 const INJECTION = '<img src=x onerror=alert(1)>';
 
@@ -42,13 +42,6 @@ describe.skipIf(!RUN)('educator console (browser end to end)', () => {
       (u) => u.origin !== new URL(url).origin,
       (route) => route.abort(),
     );
-    // TEMP-DEV-HACK
-    await context.route(`${url}/educator`, async (route) => {
-      const r = await route.fetch();
-      if (r.status() !== 404) return route.fulfill({ response: r });
-      const { readFileSync } = await import('node:fs');
-      return route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: readFileSync('adapters/web-console/static/index.html', 'utf8') });
-    });
     const page = await context.newPage();
     page.on('pageerror', (error) => pageErrors.push(`${name}: ${error.message}`));
     page.on('dialog', (dialog) => {
@@ -56,7 +49,8 @@ describe.skipIf(!RUN)('educator console (browser end to end)', () => {
       void dialog.dismiss();
     });
     page.on('request', (request) => {
-      if (request.method() === 'POST' && new URL(request.url()).pathname.startsWith('/educator/api/')) apiPosts.push(request);
+      if (request.method() === 'POST' && new URL(request.url()).pathname.startsWith('/educator/api/'))
+        apiPosts.push(request);
     });
     return page;
   }
@@ -73,9 +67,15 @@ describe.skipIf(!RUN)('educator console (browser end to end)', () => {
   const patientBubbles = () => patient.getByTestId('message-list').getByTestId('bubble-out').allTextContents();
   async function waitForPatientText(fragment: string | RegExp): Promise<void> {
     await expect
-      .poll(async () => (await patientBubbles()).map(squash).some((t) => (typeof fragment === 'string' ? t.includes(fragment) : fragment.test(t))), {
-        timeout: TIMEOUT,
-      })
+      .poll(
+        async () =>
+          (await patientBubbles())
+            .map(squash)
+            .some((t) => (typeof fragment === 'string' ? t.includes(fragment) : fragment.test(t))),
+        {
+          timeout: TIMEOUT,
+        },
+      )
       .toBe(true);
   }
   async function patientSays(text: string): Promise<void> {
@@ -84,7 +84,22 @@ describe.skipIf(!RUN)('educator console (browser end to end)', () => {
     await input.press('Enter');
   }
 
-  const transcriptTexts = (page: Page) => page.getByTestId('transcript').getByTestId('transcript-line').allTextContents();
+  /** The scenario is one story: once a step fails, the later ones are skipped instead of timing out one by one. */
+  let broken = '';
+  function step(name: string, fn: () => Promise<void>): void {
+    it(name, async (context) => {
+      if (broken) context.skip(`an earlier step failed: ${broken}`);
+      try {
+        await fn();
+      } catch (error) {
+        broken = name;
+        throw error;
+      }
+    });
+  }
+
+  const transcriptTexts = (page: Page) =>
+    page.getByTestId('transcript').getByTestId('transcript-line').allTextContents();
   const queueItem = (page: Page) => page.locator(`[data-testid="queue-item"][data-handoff-id="${handoffId}"]`);
 
   beforeAll(async () => {
@@ -100,8 +115,18 @@ describe.skipIf(!RUN)('educator console (browser end to end)', () => {
     );
     ({ url } = await app.start());
     const at = new Date();
-    await app.handoffStore.createEducator({ username: 'rina', displayName: 'Ns. Rina', passwordHash: await hashPassword('s3cret-pass'), at });
-    await app.handoffStore.createEducator({ username: 'budi', displayName: 'Ns. Budi', passwordHash: await hashPassword('other-pass-2'), at });
+    await app.handoffStore.createEducator({
+      username: 'rina',
+      displayName: 'Ns. Rina',
+      passwordHash: await hashPassword('s3cret-pass'),
+      at,
+    });
+    await app.handoffStore.createEducator({
+      username: 'budi',
+      displayName: 'Ns. Budi',
+      passwordHash: await hashPassword('other-pass-2'),
+      at,
+    });
     browser = await chromium.launch({
       executablePath: CHROMIUM_PATH,
       args: [
@@ -128,8 +153,9 @@ describe.skipIf(!RUN)('educator console (browser end to end)', () => {
     await app?.stop();
   });
 
-  it('shows a labelled login form and refuses a wrong password in an alert', async () => {
-    await rina.goto(`${url}/educator`);
+  step('shows a labelled login form and refuses a wrong password in an alert', async () => {
+    const response = await rina.goto(`${url}/educator`);
+    expect(response?.status(), 'GET /educator must serve the console page').toBe(200);
     expect(await rina.title()).toContain('Sehat');
     await rina.getByTestId('login-username').waitFor({ timeout: TIMEOUT });
     expect(await rina.getByLabel('Username').getAttribute('data-testid')).toBe('login-username');
@@ -142,7 +168,7 @@ describe.skipIf(!RUN)('educator console (browser end to end)', () => {
     expect(await rina.getByTestId('queue-item').count()).toBe(0);
   });
 
-  it('logs the educator in (keyboard only) to an empty queue', async () => {
+  step('logs the educator in (keyboard only) to an empty queue', async () => {
     await rina.getByTestId('login-username').fill('rina');
     await rina.getByTestId('login-password').fill('s3cret-pass');
     await rina.getByTestId('login-password').press('Enter');
@@ -156,17 +182,16 @@ describe.skipIf(!RUN)('educator console (browser end to end)', () => {
     await expect.poll(() => rina.locator('#live-status').textContent(), { timeout: TIMEOUT }).toBe('Live');
   });
 
-  it('patient asks for a nurse and is told their place in the queue (antrean)', async () => {
+  step('patient asks for a nurse and is told their place in the queue (antrean)', async () => {
     await patient.goto(`${url}/`);
     await patient.getByTestId('message-input').waitFor({ timeout: TIMEOUT });
-    await patientSays('gula darah normal berapa?'); await patient.getByTestId('article-card').first().waitFor(); // TEMP-DEV
     await patientSays(ASK);
     await waitForPatientText('antrean');
     const notice = (await patientBubbles()).map(squash).find((t) => t.includes('antrean'))!;
     expect(notice).toMatch(/nomor 1 dalam antrean/);
   });
 
-  it('shows the new chat in the educator queue live, with priority, reason, channel, language and wait', async () => {
+  step('shows the new chat in the educator queue live, with priority, reason, channel, language and wait', async () => {
     const item = rina.getByTestId('queue-item').first();
     await item.waitFor({ timeout: LIVE_TIMEOUT }); // no reload: the event stream brought it
     handoffId = (await item.getAttribute('data-handoff-id')) ?? '';
@@ -185,7 +210,7 @@ describe.skipIf(!RUN)('educator console (browser end to end)', () => {
     await rina.screenshot({ path: '/tmp/console-queue.png' });
   });
 
-  it('opens the chat: profile, triage reason, the bot attempt and the whole transcript', async () => {
+  step('opens the chat: profile, triage reason, the bot attempt and the whole transcript', async () => {
     await queueItem(rina).click();
     await rina.getByTestId('profile').waitFor({ timeout: TIMEOUT });
     expect(await queueItem(rina).getAttribute('aria-current')).toBe('true');
@@ -210,42 +235,54 @@ describe.skipIf(!RUN)('educator console (browser end to end)', () => {
     expect(await rina.getByTestId('reply-input').isVisible()).toBe(false);
   });
 
-  it('a second educator with the chat open still sees Claim; after Rina claims, Budi is told she took it', async () => {
-    // Budi's console misses the live "claimed" event (his event stream is cut), as on a flaky connection.
-    await budiContext.route(`${url}/educator/api/events`, (route) => route.abort());
-    await logIn(budi, 'budi', 'other-pass-2');
-    await queueItem(budi).click();
-    await budi.getByTestId('claim-button').waitFor({ timeout: TIMEOUT });
+  step(
+    'a second educator with the chat open still sees Claim; after Rina claims, Budi is told she took it',
+    async () => {
+      // Budi's console misses the live "claimed" event (his event stream is cut), as on a flaky connection.
+      await budiContext.route(`${url}/educator/api/events`, (route) => route.abort());
+      await logIn(budi, 'budi', 'other-pass-2');
+      await queueItem(budi).click();
+      await budi.getByTestId('claim-button').waitFor({ timeout: TIMEOUT });
 
-    await rina.getByTestId('claim-button').click();
-    await rina.getByTestId('reply-input').waitFor({ timeout: TIMEOUT });
-    await expect // the keyboard lands in the reply box
-      .poll(() => rina.evaluate(() => document.activeElement?.getAttribute('data-testid')), { timeout: TIMEOUT })
-      .toBe('reply-input');
-    expect((await app.handoffStore.getHandoff(handoffId))?.status).toBe('claimed');
-    await waitForPatientText('Ns. Rina (edukator kesehatan) telah bergabung');
+      await rina.getByTestId('claim-button').click();
+      await rina.getByTestId('reply-input').waitFor({ timeout: TIMEOUT });
+      await expect // the keyboard lands in the reply box
+        .poll(() => rina.evaluate(() => document.activeElement?.getAttribute('data-testid')), { timeout: TIMEOUT })
+        .toBe('reply-input');
+      expect((await app.handoffStore.getHandoff(handoffId))?.status).toBe('claimed');
+      await waitForPatientText('Ns. Rina (edukator kesehatan) telah bergabung');
 
-    await budi.getByTestId('claim-button').click();
-    const error = budi.getByTestId('console-error');
-    await error.waitFor({ timeout: TIMEOUT });
-    expect(await error.getAttribute('role')).toBe('alert');
-    expect(squash(await error.textContent())).toContain('Ns. Rina already took this chat');
-    await budi.getByTestId('claim-button').waitFor({ state: 'hidden', timeout: TIMEOUT });
-    expect(squash(await budi.getByTestId('chat-state').textContent())).toContain('With Ns. Rina');
-    expect(await budi.getByTestId('reply-input').isVisible()).toBe(false);
-    expect((await app.handoffStore.getHandoff(handoffId))?.educatorId).toBe((await app.handoffStore.findEducatorByUsername('rina'))?.id);
-  });
+      await budi.getByTestId('claim-button').click();
+      const error = budi.getByTestId('console-error');
+      await error.waitFor({ timeout: TIMEOUT });
+      expect(await error.getAttribute('role')).toBe('alert');
+      expect(squash(await error.textContent())).toContain('Ns. Rina already took this chat');
+      await budi.getByTestId('claim-button').waitFor({ state: 'hidden', timeout: TIMEOUT });
+      expect(squash(await budi.getByTestId('chat-state').textContent())).toContain('With Ns. Rina');
+      expect(await budi.getByTestId('reply-input').isVisible()).toBe(false);
+      expect((await app.handoffStore.getHandoff(handoffId))?.educatorId).toBe(
+        (await app.handoffStore.findEducatorByUsername('rina'))?.id,
+      );
+    },
+  );
 
-  it('groups the claimed chat under "My chats" for Rina', async () => {
+  step('groups the claimed chat under "My chats" for Rina', async () => {
     await expect
-      .poll(() => rina.locator('.queue-group', { has: rina.getByRole('heading', { name: /My chats/ }) }).getByTestId('queue-item').count(), {
-        timeout: TIMEOUT,
-      })
+      .poll(
+        () =>
+          rina
+            .locator('.queue-group', { has: rina.getByRole('heading', { name: /My chats/ }) })
+            .getByTestId('queue-item')
+            .count(),
+        {
+          timeout: TIMEOUT,
+        },
+      )
       .toBe(1);
     expect(squash(await queueItem(rina).textContent())).toContain('With you');
   });
 
-  it('Rina replies with Enter (Shift+Enter is a new line); the patient sees it with her name', async () => {
+  step('Rina replies with Enter (Shift+Enter is a new line); the patient sees it with her name', async () => {
     const input = rina.getByTestId('reply-input');
     await input.fill('draft');
     await input.press('Shift+Enter');
@@ -264,7 +301,7 @@ describe.skipIf(!RUN)('educator console (browser end to end)', () => {
     expect(squash(await line.locator('.line-author').textContent())).toBe('Ns. Rina');
   });
 
-  it('shows what the patient writes next live in the transcript, HTML as plain text', async () => {
+  step('shows what the patient writes next live in the transcript, HTML as plain text', async () => {
     await patientSays(INJECTION);
     await expect
       .poll(async () => (await transcriptTexts(rina)).some((t) => t.includes(INJECTION)), { timeout: LIVE_TIMEOUT })
@@ -273,16 +310,20 @@ describe.skipIf(!RUN)('educator console (browser end to end)', () => {
     await rina.screenshot({ path: '/tmp/console-chat.png' });
   });
 
-  it('asks for an outcome note, closes the chat, and the patient is asked for a rating', async () => {
+  step('asks for an outcome note, closes the chat, and the patient is asked for a rating', async () => {
     await rina.getByTestId('close-button').click();
     expect(await rina.getByTestId('close-button').getAttribute('aria-expanded')).toBe('true');
     await rina.getByTestId('close-submit').click(); // no outcome yet
     expect(squash(await rina.getByTestId('console-error').textContent())).toContain('outcome note');
     expect((await app.handoffStore.getHandoff(handoffId))?.status).toBe('claimed');
-    await rina.getByTestId('close-outcome').fill('Wanted to talk to a nurse about her diet; explained and shared the diet article.');
+    await rina
+      .getByTestId('close-outcome')
+      .fill('Wanted to talk to a nurse about her diet; explained and shared the diet article.');
     await rina.getByTestId('close-tags').fill('diet, nurse-request, ');
     await rina.getByTestId('close-submit').click();
-    await expect.poll(async () => (await app.handoffStore.getHandoff(handoffId))?.status, { timeout: TIMEOUT }).toBe('closed');
+    await expect
+      .poll(async () => (await app.handoffStore.getHandoff(handoffId))?.status, { timeout: TIMEOUT })
+      .toBe('closed');
     const closed = await app.handoffStore.getHandoff(handoffId);
     expect(closed?.tags).toEqual(['diet', 'nurse-request']);
     expect(closed?.outcome).toContain('talk to a nurse');
@@ -292,7 +333,7 @@ describe.skipIf(!RUN)('educator console (browser end to end)', () => {
     await expect.poll(() => queueItem(rina).count(), { timeout: LIVE_TIMEOUT }).toBe(0);
   });
 
-  it('records the patient rating in the CRM and thanks the patient', async () => {
+  step('records the patient rating in the CRM and thanks the patient', async () => {
     await patientSays('5 sangat membantu');
     await waitForPatientText('Terima kasih atas penilaian Anda');
     const conversationId = (await app.handoffStore.getHandoff(handoffId))!.conversationId;
@@ -301,49 +342,73 @@ describe.skipIf(!RUN)('educator console (browser end to end)', () => {
     expect(feedback[0]).toMatchObject({ rating: 5, handoffId, comment: 'sangat membantu' });
   });
 
-  it('a question the bot cannot answer: shows its attempt; Rina transfers the chat to Budi, who releases it', async () => {
-    await patientSays('qwxz blorft zzkv');
-    const second = rina.locator(`[data-testid="queue-item"]:not([data-handoff-id="${handoffId}"])`);
-    await second.waitFor({ timeout: LIVE_TIMEOUT });
-    const secondId = (await second.getAttribute('data-handoff-id'))!;
-    expect((await app.handoffStore.getHandoff(secondId))?.reason).toBe('unanswered');
-    expect(squash(await second.textContent())).toContain('Question the bot could not answer');
-    await second.click();
-    await expect.poll(() => rina.getByTestId('chat-reason').textContent(), { timeout: TIMEOUT }).toBe('Question the bot could not answer');
-    const attempt = squash(await rina.getByTestId('bot-attempt').textContent());
-    expect(attempt).toContain('action: fallback');
-    expect(attempt).toMatch(/confidence: \d+%/);
-    await rina.getByTestId('claim-button').click();
-    await rina.getByTestId('transfer-select').waitFor({ timeout: TIMEOUT });
-    expect(await rina.getByTestId('transfer-select').locator('option').allTextContents()).toEqual(['Ns. Budi (budi)']);
-    await rina.getByTestId('transfer-select').selectOption('budi');
-    await rina.getByTestId('transfer-button').click();
-    await expect.poll(async () => squash(await rina.getByTestId('chat-state').textContent()), { timeout: TIMEOUT }).toContain('With Ns. Budi');
-    expect(await rina.getByTestId('reply-input').isVisible()).toBe(false);
-    expect((await app.handoffStore.getHandoff(secondId))?.educatorId).toBe((await app.handoffStore.findEducatorByUsername('budi'))?.id);
-    await waitForPatientText('Ns. Budi (edukator kesehatan) telah bergabung');
+  step(
+    'a question the bot cannot answer: shows its attempt; Rina transfers the chat to Budi, who releases it',
+    async () => {
+      await patientSays('qwxz blorft zzkv');
+      const second = rina.locator(`[data-testid="queue-item"]:not([data-handoff-id="${handoffId}"])`);
+      await second.waitFor({ timeout: LIVE_TIMEOUT });
+      const secondId = (await second.getAttribute('data-handoff-id'))!;
+      expect((await app.handoffStore.getHandoff(secondId))?.reason).toBe('unanswered');
+      expect(squash(await second.textContent())).toContain('Question the bot could not answer');
+      await second.click();
+      await expect
+        .poll(() => rina.getByTestId('chat-reason').textContent(), { timeout: TIMEOUT })
+        .toBe('Question the bot could not answer');
+      const attempt = squash(await rina.getByTestId('bot-attempt').textContent());
+      expect(attempt).toContain('action: fallback');
+      expect(attempt).toMatch(/confidence: \d+%/);
+      await rina.getByTestId('claim-button').click();
+      await rina.getByTestId('transfer-select').waitFor({ timeout: TIMEOUT });
+      expect(await rina.getByTestId('transfer-select').locator('option').allTextContents()).toEqual([
+        'Ns. Budi (budi)',
+      ]);
+      await rina.getByTestId('transfer-select').selectOption('budi');
+      await rina.getByTestId('transfer-button').click();
+      await expect
+        .poll(async () => squash(await rina.getByTestId('chat-state').textContent()), { timeout: TIMEOUT })
+        .toContain('With Ns. Budi');
+      expect(await rina.getByTestId('reply-input').isVisible()).toBe(false);
+      expect((await app.handoffStore.getHandoff(secondId))?.educatorId).toBe(
+        (await app.handoffStore.findEducatorByUsername('budi'))?.id,
+      );
+      await waitForPatientText('Ns. Budi (edukator kesehatan) telah bergabung');
 
-    // Budi's connection is back: his queue has the chat under "My chats"; he gives it back to the queue.
-    await budiContext.unroute(`${url}/educator/api/events`);
-    await budi.reload();
-    const mine = budi.locator('.queue-group', { has: budi.getByRole('heading', { name: /My chats/ }) });
-    await mine.locator(`[data-handoff-id="${secondId}"]`).click();
-    await budi.getByTestId('release-button').click();
-    await expect.poll(() => app.handoffStore.getHandoff(secondId).then((h) => h?.status), { timeout: TIMEOUT }).toBe('waiting');
-    await budi.getByTestId('claim-button').waitFor({ timeout: TIMEOUT });
-    await waitForPatientText('dikembalikan ke antrean');
-    // Rina's console follows live.
-    await expect.poll(async () => squash(await rina.getByTestId('chat-state').textContent()), { timeout: LIVE_TIMEOUT }).toMatch(/^Waiting · #1 in queue/);
-    expect(await rina.getByTestId('claim-button').isVisible()).toBe(true);
-  });
+      // Budi's connection is back: his queue has the chat under "My chats"; he gives it back to the queue.
+      await budiContext.unroute(`${url}/educator/api/events`);
+      await budi.reload();
+      const mine = budi.locator('.queue-group', { has: budi.getByRole('heading', { name: /My chats/ }) });
+      await mine.locator(`[data-handoff-id="${secondId}"]`).click();
+      await budi.getByTestId('release-button').click();
+      await expect
+        .poll(() => app.handoffStore.getHandoff(secondId).then((h) => h?.status), { timeout: TIMEOUT })
+        .toBe('waiting');
+      await budi.getByTestId('claim-button').waitFor({ timeout: TIMEOUT });
+      await waitForPatientText('dikembalikan ke antrean');
+      // Rina's console follows live.
+      await expect
+        .poll(async () => squash(await rina.getByTestId('chat-state').textContent()), { timeout: LIVE_TIMEOUT })
+        .toMatch(/^Waiting · #1 in queue/);
+      expect(await rina.getByTestId('claim-button').isVisible()).toBe(true);
+    },
+  );
 
-  it('sent every POST as JSON', () => {
+  step('sent every POST as JSON', async () => {
     const paths = apiPosts.map((r) => new URL(r.url()).pathname);
-    expect(paths).toEqual(expect.arrayContaining(['/educator/api/login', `/educator/api/handoffs/${handoffId}/claim`, `/educator/api/handoffs/${handoffId}/reply`, `/educator/api/handoffs/${handoffId}/close`]));
-    expect(apiPosts.filter((r) => !r.headers()['content-type']?.includes('application/json')).map((r) => r.url())).toEqual([]);
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        '/educator/api/login',
+        `/educator/api/handoffs/${handoffId}/claim`,
+        `/educator/api/handoffs/${handoffId}/reply`,
+        `/educator/api/handoffs/${handoffId}/close`,
+      ]),
+    );
+    expect(
+      apiPosts.filter((r) => !r.headers()['content-type']?.includes('application/json')).map((r) => r.url()),
+    ).toEqual([]);
   });
 
-  it('keeps text contrast at 4.5:1 or more', async () => {
+  step('keeps text contrast at 4.5:1 or more', async () => {
     const failures = await rina.evaluate(() => {
       const rgb = (css: string) => (css.match(/[\d.]+/g) ?? []).map(Number);
       const luminance = ([r = 0, g = 0, b = 0]: number[]) => {
@@ -361,16 +426,21 @@ describe.skipIf(!RUN)('educator console (browser end to end)', () => {
       for (const element of document.querySelectorAll('body *')) {
         const own = [...element.childNodes].some((n) => n.nodeType === Node.TEXT_NODE && n.textContent!.trim());
         if (!own || !(element as HTMLElement).offsetParent) continue; // only visible elements with their own text
-        const [l1, l2] = [luminance(rgb(getComputedStyle(element).color)), luminance(rgb(background(element)))].sort((a, b) => b - a);
+        const [l1, l2] = [luminance(rgb(getComputedStyle(element).color)), luminance(rgb(background(element)))].sort(
+          (a, b) => b - a,
+        );
         const ratio = (l1! + 0.05) / (l2! + 0.05);
-        if (ratio < 4.5) problems.push(`${element.tagName}.${element.className}: ${ratio.toFixed(2)} "${element.textContent!.trim().slice(0, 30)}"`);
+        if (ratio < 4.5)
+          problems.push(
+            `${element.tagName}.${element.className}: ${ratio.toFixed(2)} "${element.textContent!.trim().slice(0, 30)}"`,
+          );
       }
       return problems;
     });
     expect(failures).toEqual([]);
   });
 
-  it('fits a tablet screen without sideways scrolling', async () => {
+  step('fits a tablet screen without sideways scrolling', async () => {
     for (const viewport of [
       { width: 768, height: 1024 },
       { width: 1024, height: 768 },
@@ -378,16 +448,20 @@ describe.skipIf(!RUN)('educator console (browser end to end)', () => {
       await rina.setViewportSize(viewport);
       const layout = await rina.evaluate(() => ({
         page: document.scrollingElement!.scrollWidth,
-        widest: Math.max(...[...document.querySelectorAll('body *')].filter((e) => (e as HTMLElement).offsetParent).map((e) => e.getBoundingClientRect().right)),
+        widest: Math.max(
+          ...[...document.querySelectorAll('body *')]
+            .filter((e) => (e as HTMLElement).offsetParent)
+            .map((e) => e.getBoundingClientRect().right),
+        ),
       }));
       expect(layout.page).toBeLessThanOrEqual(viewport.width);
       expect(layout.widest).toBeLessThanOrEqual(viewport.width);
+      await rina.screenshot({ path: `/tmp/console-tablet-${viewport.width}x${viewport.height}.png` });
     }
-    await rina.screenshot({ path: '/tmp/console-tablet.png' });
     await rina.setViewportSize({ width: 1280, height: 800 });
   });
 
-  it('logs out back to the login form', async () => {
+  step('logs out back to the login form', async () => {
     await rina.getByTestId('logout-button').click();
     await rina.getByTestId('login-username').waitFor({ timeout: TIMEOUT });
     expect(await rina.getByTestId('queue-item').count()).toBe(0);

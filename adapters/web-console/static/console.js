@@ -171,9 +171,11 @@ function coalesced(fn) {
 
 // ---------- errors ----------
 
-function showError(message) {
+/** transient: a lost connection, cleared by itself as soon as the server answers again. */
+function showError(message, { transient = false } = {}) {
   ui.errorText.textContent = message;
   ui.error.hidden = false;
+  ui.error.dataset.transient = String(transient);
 }
 
 function clearError() {
@@ -181,11 +183,16 @@ function clearError() {
   ui.error.hidden = true;
 }
 
+function clearTransientError() {
+  if (ui.error.dataset.transient === 'true') clearError();
+}
+
 ui.errorClose.addEventListener('click', clearError);
 
 // ---------- API ----------
 
 class LoggedOut extends Error {}
+class Offline extends Error {}
 
 /**
  * JSON in, JSON out. Every POST says content-type: application/json (the server refuses anything else, so a
@@ -204,7 +211,7 @@ async function api(method, path, body) {
       body: method === 'POST' ? JSON.stringify(body ?? {}) : undefined,
     });
   } catch {
-    throw new Error('Cannot reach the server. Check the connection and try again.');
+    throw new Offline('Cannot reach the server. Check the connection; the console retries by itself.');
   }
   let data = {};
   try {
@@ -224,7 +231,8 @@ async function attempt(action) {
   try {
     return await action();
   } catch (error) {
-    if (!(error instanceof LoggedOut)) showError(error?.message || 'Something went wrong.');
+    if (!(error instanceof LoggedOut))
+      showError(error?.message || 'Something went wrong.', { transient: error instanceof Offline });
     return undefined;
   }
 }
@@ -375,6 +383,7 @@ const refreshQueue = coalesced(async () => {
   await attempt(async () => {
     const { ok, data } = await api('GET', '/queue');
     if (!ok) throw new Error(data.message || 'Could not load the queue.');
+    clearTransientError();
     state.queue = data.handoffs ?? [];
     state.queueAt = Date.now();
     renderQueue();
@@ -557,7 +566,9 @@ function renderChat() {
   ui.botAttempt.hidden = false;
   ui.botAttemptMeta.hidden = !attemptInfo;
   if (!attemptInfo) {
-    ui.botAttemptText.replaceChildren(el('p', { class: 'text text-none' }, 'The bot did not try to answer: it handed the chat over straight away.'));
+    ui.botAttemptText.replaceChildren(
+      el('p', { class: 'text text-none' }, 'The bot did not try to answer: it handed the chat over straight away.'),
+    );
   } else {
     ui.botAttemptText.replaceChildren(...renderText(attemptInfo.text));
     const d = attemptInfo.decision;
@@ -623,7 +634,9 @@ function renderText(text) {
   return paragraphs.map((p) => {
     const node = el('p', { class: 'text' });
     const parts = p.split(/\*\*([^*\n]+)\*\*/g); // odd indexes were between ** **
-    parts.forEach((part, i) => node.append(i % 2 ? el('strong', {}, part) : part));
+    parts.forEach((part, i) => {
+      node.append(i % 2 ? el('strong', {}, part) : part);
+    });
     return node;
   });
 }
@@ -673,10 +686,22 @@ function transcriptLine(line, view) {
   );
 }
 
+// The transcript sticks to its newest line unless the educator scrolled up to read; it stays stuck when the
+// panel changes size (a new line, the close form opening, a window resize).
+let stickToBottom = true;
+const atBottom = (wrap) => wrap.scrollHeight - wrap.scrollTop - wrap.clientHeight < 40;
+ui.transcriptWrap.addEventListener('scroll', () => {
+  stickToBottom = atBottom(ui.transcriptWrap);
+});
+const stickyObserver = new ResizeObserver(() => {
+  if (stickToBottom) ui.transcriptWrap.scrollTop = ui.transcriptWrap.scrollHeight;
+});
+stickyObserver.observe(ui.transcriptWrap);
+stickyObserver.observe(ui.transcript);
+
 /** Adds new lines at the end and updates the delivery status of known ones (no full redraw: screen readers hear only what is new). */
 function renderTranscript(lines, view) {
   const wrap = ui.transcriptWrap;
-  const nearBottom = wrap.scrollHeight - wrap.scrollTop - wrap.clientHeight < 80;
   const known = new Map([...ui.transcript.children].map((li) => [li.dataset.lineId, li]));
   const ids = new Set(lines.map((l) => l.id));
   for (const [id, li] of known) if (!ids.has(id)) li.remove();
@@ -692,8 +717,11 @@ function renderTranscript(lines, view) {
       existing.replaceWith(transcriptLine(line, view));
     }
   }
-  if (firstFill) ui.transcript.removeAttribute('aria-busy');
-  if (firstFill || nearBottom) wrap.scrollTop = wrap.scrollHeight;
+  if (firstFill) {
+    ui.transcript.removeAttribute('aria-busy');
+    stickToBottom = true;
+  }
+  if (stickToBottom) wrap.scrollTop = wrap.scrollHeight;
 }
 
 // ---------- actions ----------
@@ -747,10 +775,15 @@ ui.closeButton.addEventListener('click', () => {
   if (open) ui.closeOutcome.focus();
 });
 
-ui.closeCancel.addEventListener('click', () => {
+function cancelClose() {
   ui.closeForm.hidden = true;
   ui.closeButton.setAttribute('aria-expanded', 'false');
   ui.closeButton.focus();
+}
+
+ui.closeCancel.addEventListener('click', cancelClose);
+ui.closeForm.addEventListener('keydown', (event) => {
+  if (event.key === 'Escape') cancelClose();
 });
 
 ui.closeForm.addEventListener('submit', async (event) => {
