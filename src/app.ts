@@ -8,13 +8,14 @@ import type { Env } from './config/env.ts';
 import { createEngine, type Engine } from './core/engine.ts';
 import { createOutbox } from './core/outbox.ts';
 import { createTriageStep } from './core/steps/triage.ts';
-import type { ChannelAdapter, ChannelId } from './core/types.ts';
+import type { ChannelAdapter, ChannelHooks, ChannelId } from './core/types.ts';
 import type { CrmStore } from './crm/crm-store.ts';
 import type { HandoffStore } from './crm/handoff-store.ts';
 import { openDatabase } from './crm/open-database.ts';
 import { createSqlCrmStore } from './crm/sql-crm-store.ts';
 import { createSqlHandoffStore } from './crm/sql-handoff-store.ts';
 import { handoffCommands } from './handoff/commands.ts';
+import type { EducatorConsole } from './handoff/educator-console.ts';
 import { createInProcessHandoffQueue, type HandoffQueue } from './handoff/handoff-queue.ts';
 import { createHandoffService, type HandoffService } from './handoff/handoff-service.ts';
 import { createRedisHandoffQueue } from './handoff/redis-handoff-queue.ts';
@@ -269,6 +270,9 @@ export async function createApp(env: Env, options: CoreOptions = {}): Promise<Ap
     });
     channels.push(webchat);
   }
+  // --- Patient channels: one block per platform, each configured from its own settings in env.ts. ---
+  // (A channel gets what it needs explicitly: logger, shared key-value state, clock, public URL.)
+
   const metrics = createPrometheusMetrics();
   core = await createCore(env, { ...options, logger: logger0, channels, metrics, shared });
   const { logger, engine, crm } = core;
@@ -280,6 +284,9 @@ export async function createApp(env: Env, options: CoreOptions = {}): Promise<Ap
     async () => (await base0.handoffQueue.list()).length,
   );
 
+  // --- Educator consoles besides the built-in web console (e.g. Slack): one block each. ---
+  const consoles: EducatorConsole[] = [];
+
   const http = createHttpServer({
     logger,
     bodyLimitBytes: 5 * 1024 * 1024,
@@ -289,12 +296,15 @@ export async function createApp(env: Env, options: CoreOptions = {}): Promise<Ap
       app.get('/metrics', async (c) =>
         c.body(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType }),
       );
-      app.post('/webhooks/:channel', async (c) => {
+      // Platforms verify webhooks with GET (WhatsApp's hub.challenge) and deliver with POST.
+      app.on(['GET', 'POST'], '/webhooks/:channel', async (c) => {
         const adapter = core?.channels.get(c.req.param('channel') as ChannelId);
         if (!adapter?.handleWebhook) return c.json({ error: 'unknown_channel' }, 404);
         return adapter.handleWebhook(c.req.raw);
       });
       if (webchat) webchatRoutes(app);
+      for (const route of consoles.flatMap((c) => c.routes ?? []))
+        app.on(route.method, route.path, (c) => route.handle(c.req.raw));
       registerWebConsole(app, {
         service: core.handoff,
         store: core.handoffStore,
@@ -306,6 +316,24 @@ export async function createApp(env: Env, options: CoreOptions = {}): Promise<Ap
   });
 
   const started: ChannelAdapter[] = [];
+  const channelHooks: ChannelHooks = {
+    async deliveryStatus(update) {
+      const found = await crm
+        .markOutboundByPlatformId(
+          update.channel,
+          update.platformMessageId,
+          { status: update.status, error: update.error },
+          update.at,
+        )
+        .catch(() => false);
+      if (update.status === 'failed')
+        logger.warn({ channel: update.channel, error: update.error, found }, 'platform reports a failed delivery');
+    },
+    async identityUnreachable(channel, externalId, reason) {
+      await crm.markIdentityUnreachable(channel, externalId).catch(() => {});
+      logger.warn({ channel, reason }, 'patient unreachable on this channel');
+    },
+  };
   const base = core;
   let slaTimer: NodeJS.Timeout | undefined;
   return {
@@ -314,9 +342,10 @@ export async function createApp(env: Env, options: CoreOptions = {}): Promise<Ap
     async start() {
       const { url } = await http.listen(env.PORT, env.HOST);
       for (const adapter of base.channels.values()) {
-        await adapter.start(async (message) => (await engine.accept(message)).status);
+        await adapter.start(async (message) => (await engine.accept(message)).status, channelHooks);
         started.push(adapter);
       }
+      for (const educatorConsole of consoles) await educatorConsole.start();
       if (env.KB_HOT_RELOAD) base.kb.watch();
       slaTimer = setInterval(() => {
         base.handoff.checkSla().catch((error) => logger.error({ err: (error as Error).message }, 'SLA check failed'));
@@ -341,6 +370,7 @@ export async function createApp(env: Env, options: CoreOptions = {}): Promise<Ap
     async stop() {
       // Reverse order: stop taking messages (channels, then HTTP), drain queued work, then close stores.
       clearInterval(slaTimer);
+      for (const educatorConsole of consoles) await educatorConsole.stop().catch(() => {});
       for (const adapter of started.reverse()) await adapter.stop().catch(() => {});
       await http.close();
       await base.stop();

@@ -16,24 +16,30 @@ export function renderHistory(
   messages: StoredMessage[],
   educatorNames: (id: string | null) => string | undefined = () => undefined,
 ): HistoryItem[] {
-  return messages
-    .filter((m) => m.direction === 'in' || m.status !== 'failed')
-    .map((m) =>
-      m.direction === 'in'
-        ? {
-            id: m.id,
-            ...(m.platformMessageId && { clientId: m.platformMessageId }),
-            direction: 'in' as const,
-            sender: { kind: 'patient' as const },
-            text: m.text,
-            at: m.createdAt,
-          }
-        : {
-            id: m.id,
-            direction: 'out' as const,
-            sender: { kind: m.author.kind, ...(m.author.kind === 'educator' && { name: educatorNames(m.author.id) }) },
-            parts: m.content as OutboundPart[],
-            at: m.createdAt,
-          },
-    );
+  return (
+    messages
+      // Educators' internal notes are never shown to the patient.
+      .filter((m) => m.direction === 'in' || (m.direction === 'out' && m.status !== 'failed'))
+      .map((m) =>
+        m.direction === 'in'
+          ? {
+              id: m.id,
+              ...(m.platformMessageId && { clientId: m.platformMessageId }),
+              direction: 'in' as const,
+              sender: { kind: 'patient' as const },
+              text: m.text,
+              at: m.createdAt,
+            }
+          : {
+              id: m.id,
+              direction: 'out' as const,
+              sender: {
+                kind: m.author.kind,
+                ...(m.author.kind === 'educator' && { name: educatorNames(m.author.id) }),
+              },
+              parts: m.content as OutboundPart[],
+              at: m.createdAt,
+            },
+      )
+  );
 }

@@ -62,6 +62,8 @@ export const envSchema = z.object({
   AVERAGE_HANDLING_MINUTES: z.coerce.number().min(1).max(240).default(5),
   SLA_CHECK_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
   ESCALATION_CONTACT: z.string().default(''),
+  // --- Channels and consoles: one group of settings per platform (keep them together, prefixed). ---
+
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_PATIENT_TEXT: bool.default(false),
 });

@@ -97,6 +97,7 @@ export function createEngine(deps: EngineDeps): Engine {
           conversationId: conversation.id,
           replyContext: conversation.replyContext,
           decision: sender ? undefined : planned.decision,
+          lastInboundAt: conversation.lastInboundAt,
         },
       );
     }

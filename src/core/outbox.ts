@@ -32,7 +32,7 @@ export interface SendOutcome {
 export interface Outbox {
   send(
     message: OutboundMessage,
-    context: { conversationId: string; replyContext?: unknown; decision?: Decision },
+    context: { conversationId: string; replyContext?: unknown; decision?: Decision; lastInboundAt?: string | null },
   ): Promise<SendOutcome>;
 }
 
@@ -44,7 +44,7 @@ export function createOutbox(options: OutboxOptions): Outbox {
   const metrics = options.metrics ?? noMetrics;
 
   return {
-    async send(message, { conversationId, replyContext, decision }) {
+    async send(message, { conversationId, replyContext, decision, lastInboundAt }) {
       const channelId = message.key.split(':')[0] as ChannelId;
       const adapter = channels.get(channelId);
       const parts = adapter ? fitParts(message.parts, adapter.capabilities) : message.parts;
@@ -65,7 +65,12 @@ export function createOutbox(options: OutboxOptions): Outbox {
       }
       for (let attempt = 1; ; attempt++) {
         try {
-          const result = await adapter.send({ ...message, parts }, replyContext);
+          const windowHours = adapter.capabilities.replyWindowHours;
+          const outsideReplyWindow =
+            windowHours !== undefined &&
+            lastInboundAt !== undefined &&
+            (lastInboundAt === null || clock.now().getTime() - Date.parse(lastInboundAt) > windowHours * 3_600_000);
+          const result = await adapter.send({ ...message, parts }, { replyContext, outsideReplyWindow });
           await crm.markOutbound(
             id,
             { status: 'sent', platformMessageIds: result.platformMessageIds, attempts: attempt },

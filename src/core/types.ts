@@ -77,17 +77,45 @@ export interface SendResult {
   platformMessageIds: string[];
 }
 
+/** What the core tells an adapter about a send beyond the message itself. */
+export interface SendContext {
+  /** The adapter's reply context stored with the conversation (e.g. a Bot Framework reference). */
+  replyContext?: unknown;
+  /**
+   * True when the channel has a reply window (capabilities.replyWindowHours, e.g. WhatsApp's 24 h) and the
+   * patient's last message is older than it: the adapter must send a pre-approved template instead.
+   */
+  outsideReplyWindow?: boolean;
+}
+
+/** A platform's report on a message we sent (WhatsApp statuses, Telegram blocks, Slack-side failures). */
+export interface DeliveryStatusUpdate {
+  channel: ChannelId;
+  platformMessageId: string;
+  status: 'sent' | 'delivered' | 'read' | 'failed';
+  /** Platform error code and title for failures, e.g. "131026: Message undeliverable". */
+  error?: string;
+  at: Date;
+}
+
+/** Callbacks the core gives an adapter at start, besides the inbound sink. Never throw into the adapter. */
+export interface ChannelHooks {
+  deliveryStatus(update: DeliveryStatusUpdate): Promise<void>;
+  /** The patient blocked the bot or the address is dead: stop sending, show it to educators. */
+  identityUnreachable(channel: ChannelId, externalId: string, reason: string): Promise<void>;
+}
+
 /** Stores the message durably (resolves 'accepted' or 'duplicate') or throws: then the platform must retry. */
 export type InboundSink = (message: InboundMessage) => Promise<'accepted' | 'duplicate'>;
 
 export interface ChannelAdapter {
   id: ChannelId;
   capabilities: ChannelCapabilities;
-  start(sink: InboundSink): Promise<void>;
+  start(sink: InboundSink, hooks?: ChannelHooks): Promise<void>;
   stop(): Promise<void>;
   /** verify → parse → sink → fast response; never throws. */
   handleWebhook?(request: Request): Promise<Response>;
-  send(message: OutboundMessage, replyContext?: unknown): Promise<SendResult>;
+  send(message: OutboundMessage, context?: SendContext): Promise<SendResult>;
   /** Shows or hides "typing…" where the platform has it; best effort, never throws. */
   indicateTyping?(key: ConversationKey, on: boolean, replyContext?: unknown): Promise<void>;
 }

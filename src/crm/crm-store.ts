@@ -52,12 +52,14 @@ export type MessageStatus =
   | 'sent'
   | 'delivered'
   | 'read'
-  | 'failed';
+  | 'failed'
+  | 'note';
 
 export interface StoredMessage {
   id: string;
   conversationId: string;
-  direction: 'in' | 'out';
+  /** 'note': an educator's internal note, stored with the conversation but never sent to the patient. */
+  direction: 'in' | 'out' | 'note';
   author: { kind: 'patient' | 'bot' | 'educator' | 'system'; id: string | null };
   channel: ChannelId;
   platformMessageId: string | null;
@@ -170,6 +172,23 @@ export interface CrmStore {
     at: Date,
   ): Promise<void>;
   listPendingOutbound(limit: number): Promise<StoredMessage[]>;
+  /** Applies a platform's delivery report to the outbound message that has that platform id. */
+  markOutboundByPlatformId(
+    channel: ChannelId,
+    platformMessageId: string,
+    update: { status: MessageStatus; error?: string },
+    at: Date,
+  ): Promise<boolean>;
+  /** An educator's internal note on a conversation (never sent to the patient). */
+  recordNote(input: {
+    conversationId: string;
+    channel: ChannelId;
+    educatorId: string;
+    text: string;
+    at: Date;
+  }): Promise<{ id: string }>;
+  /** Marks an identity unreachable (blocked bot, dead number). */
+  markIdentityUnreachable(channel: ChannelId, externalId: string): Promise<void>;
   getMessage(id: string): Promise<StoredMessage | undefined>;
   listMessages(conversationId: string, options?: { limit?: number }): Promise<StoredMessage[]>;
 

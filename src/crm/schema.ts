@@ -54,7 +54,8 @@ export interface ConversationTable {
 export interface MessageTable {
   id: string;
   conversation_id: string;
-  direction: 'in' | 'out';
+  /** 'note': an educator's internal note, stored with the conversation but never sent to the patient. */
+  direction: 'in' | 'out' | 'note';
   author_kind: 'patient' | 'bot' | 'educator' | 'system';
   author_id: string | null;
   channel: string;

@@ -322,6 +322,70 @@ export function createSqlCrmStore(opened: OpenedDatabase): CrmStore {
         return rows.map(toMessage);
       }),
 
+    markOutboundByPlatformId: (channel, platformMessageId, update, at) =>
+      guard('markOutboundByPlatformId', async () => {
+        // platform_message_id holds the JSON list of ids a send returned; match the id inside it.
+        const row = await db
+          .selectFrom('messages')
+          .select(['id', 'status'])
+          .where('direction', '=', 'out')
+          .where('channel', '=', channel)
+          .where('platform_message_id', 'like', `%${JSON.stringify(platformMessageId).slice(1, -1)}%`)
+          .orderBy('id', 'desc')
+          .executeTakeFirst();
+        if (!row) return false;
+        // Reports can arrive out of order (read before delivered): never move a message backwards.
+        const rank = { pending: 0, sent: 1, delivered: 2, read: 3, failed: 4 } as Record<string, number>;
+        if ((rank[row.status] ?? 0) >= (rank[update.status] ?? 0) && update.status !== 'failed') return true;
+        await db
+          .updateTable('messages')
+          .set({
+            status: update.status,
+            ...(update.error !== undefined && { error: update.error }),
+            updated_at: iso(at),
+          })
+          .where('id', '=', row.id)
+          .execute();
+        return true;
+      }),
+
+    recordNote: (input) =>
+      guard('recordNote', async () => {
+        const id = newId('msg_');
+        await db
+          .insertInto('messages')
+          .values({
+            id,
+            conversation_id: input.conversationId,
+            direction: 'note',
+            author_kind: 'educator',
+            author_id: input.educatorId,
+            channel: input.channel,
+            platform_message_id: null,
+            dedupe_key: null,
+            content: JSON.stringify([{ kind: 'text', markdown: input.text }]),
+            text: input.text,
+            decision: null,
+            status: 'note',
+            error: null,
+            correlation_id: null,
+            created_at: iso(input.at),
+            updated_at: iso(input.at),
+          })
+          .execute();
+        return { id };
+      }),
+
+    markIdentityUnreachable: (channel, externalId) =>
+      guard('markIdentityUnreachable', async () => {
+        await db
+          .updateTable('contact_identities')
+          .set({ unreachable: 1 })
+          .where('channel', '=', channel)
+          .where('external_id', '=', externalId)
+          .execute();
+      }),
+
     getMessage: (id) =>
       guard('getMessage', async () => {
         const row = await db.selectFrom('messages').selectAll().where('id', '=', id).executeTakeFirst();

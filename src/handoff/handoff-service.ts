@@ -208,6 +208,21 @@ export function createHandoffService(deps: HandoffDeps) {
       await queue.publish({ kind: 'educator_message', handoffId, messageId: '' });
     },
 
+    /** An internal note by an educator: stored with the conversation, shown to colleagues, never sent. */
+    async note(handoffId: string, educator: Educator, text: string): Promise<void> {
+      const { conversation } = await requireHandoff(handoffId);
+      if (!text.trim()) throw new AppError('bad_request', 'the note is empty');
+      const { id } = await crm.recordNote({
+        conversationId: conversation.id,
+        channel: conversation.channel,
+        educatorId: educator.id,
+        text: text.trim(),
+        at: clock.now(),
+      });
+      await audit(educator, 'handoff.note', handoffId, { length: text.length });
+      await queue.publish({ kind: 'educator_message', handoffId, messageId: id });
+    },
+
     async release(handoffId: string, educator: Educator): Promise<boolean> {
       const { handoff, conversation } = await requireHandoff(handoffId);
       if (!(await store.releaseHandoff(handoffId, educator.id))) return false;

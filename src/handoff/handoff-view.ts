@@ -20,7 +20,7 @@ export interface HandoffView {
 export interface TranscriptLine {
   id: string;
   at: string;
-  direction: 'in' | 'out';
+  direction: 'in' | 'out' | 'note';
   author: 'patient' | 'bot' | 'educator' | 'system';
   authorName?: string;
   text: string;

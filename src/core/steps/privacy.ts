@@ -30,9 +30,9 @@ export const privacyCommands: CommandTable = {
   async export(turn) {
     const data = await turn.crm.exportContact(turn.contact.id);
     const lines = (data?.conversations ?? []).flatMap((c) =>
-      c.messages.map(
-        (m) => `${m.createdAt.slice(0, 16).replace('T', ' ')} ${m.direction === 'in' ? '>' : '<'} ${m.text}`,
-      ),
+      c.messages
+        .filter((m) => m.direction !== 'note')
+        .map((m) => `${m.createdAt.slice(0, 16).replace('T', ' ')} ${m.direction === 'in' ? '>' : '<'} ${m.text}`),
     );
     reply(turn, [textPart(turn.kb.response('export_intro', turn.language)), textPart(lines.join('\n') || '—')], {
       action: 'command',
