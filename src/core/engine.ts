@@ -32,6 +32,11 @@ export interface EngineHooks {
   beforeCommands?: Step<Turn>[];
   /** Steps run after commands and before answering (e.g. route by conversation mode). */
   beforeAnswer?: Step<Turn>[];
+  /**
+   * Steps that may answer a routine question before the retrieval answer (e.g. the grounded LLM answer);
+   * calling next() falls back to the retrieval answer.
+   */
+  answerers?: Step<Turn>[];
   commands?: CommandTable;
   /** Opens hand-offs the turn asked for (the handoff module). */
   onHandoffRequests?: (turn: Turn, requests: HandoffRequest[]) => Promise<void>;
@@ -86,6 +91,7 @@ export function createEngine(deps: EngineDeps): Engine {
     createCommandsStep({ ...baseCommands, ...privacyCommands, ...hooks.commands }),
     ...(hooks.beforeAnswer ?? []),
     followUpStep,
+    ...(hooks.answerers ?? []),
     answerStep,
   ]);
 
