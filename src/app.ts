@@ -157,6 +157,7 @@ export async function createCore(
     metrics: options.metrics,
     inboundPerMinute: env.INBOUND_MESSAGES_PER_MINUTE,
     responseVars: safety.vars,
+    educatorName: async (id) => (await handoffStore.getEducator(id))?.displayName,
     channels,
     crm,
     kv,

@@ -57,6 +57,8 @@ export interface EngineDeps {
   metrics?: Metrics;
   /** Flood guard: messages per conversation per minute beyond which messages are stored but not processed. */
   inboundPerMinute?: number;
+  /** Display name of an educator (for replies resent after a crash). */
+  educatorName?: (id: string) => Promise<string | undefined>;
   /** Values every fixed response may use, e.g. {{emergency_numbers}}. */
   responseVars?: (lang: string) => Record<string, string>;
 }
@@ -311,6 +313,11 @@ export function createEngine(deps: EngineDeps): Engine {
         const conversation = await crm.getConversation(message.conversationId);
         if (conversation) await queue.enqueue({ messageId: message.id, conversationKey: conversation.key });
       }
+      await outbox.resume({
+        conversation: (id) => crm.getConversation(id),
+        educatorName: async (id) => (id ? deps.educatorName?.(id) : undefined),
+        claim: (messageId) => kv.setIfAbsent(`resume:${messageId}`, '1', 60 * 60_000),
+      });
       return pending.length;
     },
   };

@@ -29,11 +29,30 @@ export interface SendOutcome {
  * nothing is silently dropped and a crash leaves a pending row to resume. Transient failures are retried
  * with exponential backoff and jitter; permanent ones are recorded for educators to see.
  */
+export interface SendContextInput {
+  conversationId: string;
+  replyContext?: unknown;
+  decision?: Decision;
+  lastInboundAt?: string | null;
+}
+
 export interface Outbox {
-  send(
-    message: OutboundMessage,
-    context: { conversationId: string; replyContext?: unknown; decision?: Decision; lastInboundAt?: string | null },
-  ): Promise<SendOutcome>;
+  send(message: OutboundMessage, context: SendContextInput): Promise<SendOutcome>;
+  /**
+   * After a crash: sends replies that were written but never marked sent. A reply whose send was in
+   * flight at the crash may reach the patient twice (platform send APIs have no idempotency keys): at most
+   * one duplicate, never a lost reply. Rows younger than `minAgeMs` are left to the process sending them.
+   */
+  resume(lookup: ResumeLookup, options?: { minAgeMs?: number }): Promise<number>;
+}
+
+export interface ResumeLookup {
+  conversation(
+    id: string,
+  ): Promise<{ key: OutboundMessage['key']; replyContext?: unknown; lastInboundAt: string | null } | undefined>;
+  educatorName(id: string | null): Promise<string | undefined>;
+  /** Claims a pending row for this process (shared state), so two restarting processes don't both resend. */
+  claim(messageId: string): Promise<boolean>;
 }
 
 export function createOutbox(options: OutboxOptions): Outbox {
@@ -43,64 +62,105 @@ export function createOutbox(options: OutboxOptions): Outbox {
   const sleep = options.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
   const metrics = options.metrics ?? noMetrics;
 
+  /** Sends a stored (pending) reply, retrying transient errors, and records the outcome. */
+  async function deliverStored(id: string, message: OutboundMessage, context: SendContextInput): Promise<SendOutcome> {
+    const channelId = message.key.split(':')[0] as ChannelId;
+    const adapter = channels.get(channelId);
+    if (!adapter) {
+      await crm.markOutbound(id, { status: 'failed', error: `channel ${channelId} is not enabled` }, clock.now());
+      logger.error({ channel: channelId, messageId: id }, 'reply not sent: channel not enabled');
+      return { messageId: id, status: 'failed', platformMessageIds: [] };
+    }
+    const windowHours = adapter.capabilities.replyWindowHours;
+    const { lastInboundAt } = context;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const outsideReplyWindow =
+          windowHours !== undefined &&
+          lastInboundAt !== undefined &&
+          (lastInboundAt === null || clock.now().getTime() - Date.parse(lastInboundAt) > windowHours * 3_600_000);
+        const result = await adapter.send(message, { replyContext: context.replyContext, outsideReplyWindow });
+        await crm.markOutbound(
+          id,
+          { status: 'sent', platformMessageIds: result.platformMessageIds, attempts: attempt },
+          clock.now(),
+        );
+        metrics.messageOut(channelId, 'sent');
+        return { messageId: id, status: 'sent', platformMessageIds: result.platformMessageIds };
+      } catch (error) {
+        const appError = toAppError(error, 'send_failed');
+        const retryAfterMs = Number(appError.details?.retryAfterMs ?? 0);
+        if (!appError.retryable || attempt >= maxAttempts) {
+          await crm.markOutbound(
+            id,
+            { status: 'failed', error: `${appError.code}: ${appError.message}`, attempts: attempt },
+            clock.now(),
+          );
+          logger.error({ channel: channelId, messageId: id, attempt, ...describeError(appError) }, 'reply failed');
+          metrics.messageOut(channelId, 'failed');
+          return { messageId: id, status: 'failed', platformMessageIds: [] };
+        }
+        const backoff = baseDelayMs * 2 ** (attempt - 1);
+        const delay = Math.max(retryAfterMs, backoff / 2 + Math.random() * backoff);
+        logger.warn(
+          { channel: channelId, messageId: id, attempt, delayMs: Math.round(delay), ...describeError(appError) },
+          'reply send retry',
+        );
+        metrics.sendRetried(channelId);
+        await sleep(delay);
+      }
+    }
+  }
+
   return {
-    async send(message, { conversationId, replyContext, decision, lastInboundAt }) {
+    async send(message, context) {
       const channelId = message.key.split(':')[0] as ChannelId;
       const adapter = channels.get(channelId);
       const parts = adapter ? fitParts(message.parts, adapter.capabilities) : message.parts;
+      // Written before it is sent: a crash from here on leaves a pending row that resume() sends.
       const { id } = await crm.recordOutbound({
-        conversationId,
+        conversationId: context.conversationId,
         channel: channelId,
         sender: message.sender,
         parts,
         text: partsToPlainText(parts),
-        decision,
+        decision: context.decision,
         correlationId: message.correlationId,
         at: clock.now(),
       });
-      if (!adapter) {
-        await crm.markOutbound(id, { status: 'failed', error: `channel ${channelId} is not enabled` }, clock.now());
-        logger.error({ channel: channelId, messageId: id }, 'reply not sent: channel not enabled');
-        return { messageId: id, status: 'failed', platformMessageIds: [] };
+      return deliverStored(id, { ...message, parts }, context);
+    },
+
+    async resume(lookup, { minAgeMs = 10_000 } = {}) {
+      let resent = 0;
+      const cutoff = clock.now().getTime() - minAgeMs;
+      for (const row of await crm.listPendingOutbound(10_000)) {
+        if (Date.parse(row.createdAt) > cutoff || !(await lookup.claim(row.id))) continue;
+        const conversation = await lookup.conversation(row.conversationId);
+        if (!conversation) continue;
+        const sender: OutboundMessage['sender'] =
+          row.author.kind === 'educator'
+            ? {
+                kind: 'educator',
+                educatorId: row.author.id ?? '',
+                name: (await lookup.educatorName(row.author.id)) ?? '',
+              }
+            : { kind: 'bot' };
+        const message: OutboundMessage = {
+          key: conversation.key,
+          sender,
+          parts: row.content as OutboundMessage['parts'],
+          correlationId: row.correlationId ?? row.id,
+        };
+        logger.warn({ messageId: row.id, channel: row.channel }, 'resending a reply left pending by a crash');
+        await deliverStored(row.id, message, {
+          conversationId: row.conversationId,
+          replyContext: conversation.replyContext,
+          lastInboundAt: conversation.lastInboundAt,
+        });
+        resent += 1;
       }
-      for (let attempt = 1; ; attempt++) {
-        try {
-          const windowHours = adapter.capabilities.replyWindowHours;
-          const outsideReplyWindow =
-            windowHours !== undefined &&
-            lastInboundAt !== undefined &&
-            (lastInboundAt === null || clock.now().getTime() - Date.parse(lastInboundAt) > windowHours * 3_600_000);
-          const result = await adapter.send({ ...message, parts }, { replyContext, outsideReplyWindow });
-          await crm.markOutbound(
-            id,
-            { status: 'sent', platformMessageIds: result.platformMessageIds, attempts: attempt },
-            clock.now(),
-          );
-          metrics.messageOut(channelId, 'sent');
-          return { messageId: id, status: 'sent', platformMessageIds: result.platformMessageIds };
-        } catch (error) {
-          const appError = toAppError(error, 'send_failed');
-          const retryAfterMs = Number(appError.details?.retryAfterMs ?? 0);
-          if (!appError.retryable || attempt >= maxAttempts) {
-            await crm.markOutbound(
-              id,
-              { status: 'failed', error: `${appError.code}: ${appError.message}`, attempts: attempt },
-              clock.now(),
-            );
-            logger.error({ channel: channelId, messageId: id, attempt, ...describeError(appError) }, 'reply failed');
-            metrics.messageOut(channelId, 'failed');
-            return { messageId: id, status: 'failed', platformMessageIds: [] };
-          }
-          const backoff = baseDelayMs * 2 ** (attempt - 1);
-          const delay = Math.max(retryAfterMs, backoff / 2 + Math.random() * backoff);
-          logger.warn(
-            { channel: channelId, messageId: id, attempt, delayMs: Math.round(delay), ...describeError(appError) },
-            'reply send retry',
-          );
-          metrics.sendRetried(channelId);
-          await sleep(delay);
-        }
-      }
+      return resent;
     },
   };
 }

@@ -246,3 +246,35 @@ describe('a flood of messages', () => {
     }
   });
 });
+
+describe('replies left pending by a crash', () => {
+  it('are sent once after a restart, and not again on the next restart', async () => {
+    const dbUrl = `sqlite:${join(mkdtempSync(join(tmpdir(), 'sehat-outbox-')), 'crm.db')}`;
+    const first = await createTestCore({ DATABASE_URL: dbUrl });
+    await first.say(inboundText('what is dengue?'));
+    const conversation = await first.crm.findConversationByKey('webchat:patient-1');
+    // What a crash between "written" and "sent" leaves behind: a pending reply.
+    await first.crm.recordOutbound({
+      conversationId: conversation?.id ?? '',
+      channel: 'webchat',
+      sender: { kind: 'bot' },
+      parts: [{ kind: 'text', markdown: 'the reply that was never sent' }],
+      text: 'the reply that was never sent',
+      correlationId: 'c-crash',
+      at: new Date('2026-03-02T02:59:00Z'), // a minute before the test clock's now
+    });
+    await first.stop();
+
+    const restarted = await createTestCore({ DATABASE_URL: dbUrl });
+    await restarted.engine.recover();
+    expect(shown(restarted.sent)).toBe('the reply that was never sent');
+    const stored = await restarted.crm.listMessages(conversation?.id ?? '');
+    expect(stored.find((m) => m.text === 'the reply that was never sent')?.status).toBe('sent');
+    await restarted.stop();
+
+    const again = await createTestCore({ DATABASE_URL: dbUrl });
+    await again.engine.recover();
+    expect(again.sent).toEqual([]);
+    await again.stop();
+  });
+});
