@@ -243,7 +243,12 @@ function webchatRoutes(app: Hono): void {
       : undefined;
   };
   app.get('/webchat/:name', (c) => asset(c.req.param('name')) ?? c.notFound());
-  app.get('/:name', (c) => asset(c.req.param('name')) ?? c.notFound());
+  // Falls through when there is no such asset, so other one-segment routes (/educator, /metrics) still match.
+  app.get('/:name', async (c, next) => {
+    const response = asset(c.req.param('name'));
+    if (response) return response;
+    await next();
+  });
 }
 
 /** The whole server: core + configured channels + HTTP. */
