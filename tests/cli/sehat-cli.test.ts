@@ -89,6 +89,26 @@ describe('the sehat command', () => {
     expect(stdout).toMatch(/decision: triage=routine action=answer lang=en .*article=tuberculosis/);
   });
 
+  it('kb gaps lists unanswered questions from the CRM, grouped, most frequent first', async () => {
+    const db = `sqlite:${join(mkdtempSync(join(tmpdir(), 'sehat-gaps-')), 'crm.db')}`;
+    const lines = [
+      'how do i prevent rabies after a dog bite',
+      'rabies dog bite how to prevent',
+      'how to prevent rabies from a dog bite',
+      'can i get a tattoo while breastfeeding',
+      'what is dengue?',
+    ].map((text, i) => JSON.stringify({ text, conversation: `g${i}` }));
+    await sehat(['ask', '--jsonl', '--db', db], `${lines.join('\n')}\n`);
+    const { code, stdout } = await sehat(['kb', 'gaps', '--db', db, '--json']);
+    expect(code).toBe(0);
+    const clusters = JSON.parse(stdout) as { count: number; examples: string[]; lang: string }[];
+    expect(clusters[0]).toMatchObject({ count: 3, lang: 'en' });
+    expect(clusters[0]?.examples.join(' ')).toMatch(/rabies/);
+    expect(clusters.map((c) => c.examples.join(' ')).join(' ')).not.toMatch(/dengue/);
+    const human = await sehat(['kb', 'gaps', '--db', db]);
+    expect(human.stdout).toMatch(/^\s+3 × \[en\]/m);
+  });
+
   it('audit verify detects an edited audit row', async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'sehat-audit-')), 'crm.db');
     await sehat(
