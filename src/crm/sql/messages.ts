@@ -1,0 +1,222 @@
+import type { Kysely } from 'kysely';
+import { newId } from '../../shared/ids.ts';
+import type { CrmStore } from '../crm-store.ts';
+import type { Database } from '../schema.ts';
+import { guard, iso, toMessage } from './common.ts';
+
+/** Messages in both directions: the inbound log (deduplicated) and the outbox of replies, and notes. */
+export function sqlMessages(
+  db: Kysely<Database>,
+): Pick<
+  CrmStore,
+  | 'recordInbound'
+  | 'markInboundProcessed'
+  | 'markInbound'
+  | 'listUnprocessedInbound'
+  | 'recordOutbound'
+  | 'markOutbound'
+  | 'listPendingOutbound'
+  | 'markOutboundByPlatformId'
+  | 'recordNote'
+  | 'markIdentityUnreachable'
+  | 'getMessage'
+  | 'listMessages'
+> {
+  return {
+    recordInbound: (input) =>
+      guard('recordInbound', async () => {
+        const id = newId('msg_');
+        const inserted = await db
+          .insertInto('messages')
+          .values({
+            id,
+            conversation_id: input.conversationId,
+            direction: 'in',
+            author_kind: 'patient',
+            author_id: null,
+            channel: input.channel,
+            platform_message_id: input.platformMessageId,
+            dedupe_key: `${input.channel}:${input.platformMessageId}`,
+            content: JSON.stringify(input.content),
+            text: input.text,
+            decision: null,
+            status: 'received',
+            error: null,
+            correlation_id: null,
+            created_at: iso(input.receivedAt),
+            updated_at: iso(input.receivedAt),
+          })
+          .onConflict((oc) => oc.column('dedupe_key').doNothing())
+          .returning('id')
+          .executeTakeFirst();
+        return inserted ? { id } : 'duplicate';
+      }),
+
+    markInboundProcessed: (id, at) =>
+      guard('markInboundProcessed', async () => {
+        await db
+          .updateTable('messages')
+          .set({ status: 'processed', updated_at: iso(at) })
+          .where('id', '=', id)
+          .execute();
+      }),
+
+    markInbound: (id, status, at) =>
+      guard('markInbound', async () => {
+        await db
+          .updateTable('messages')
+          .set({ status, updated_at: iso(at) })
+          .where('id', '=', id)
+          .execute();
+      }),
+
+    listUnprocessedInbound: (limit) =>
+      guard('listUnprocessedInbound', async () => {
+        const rows = await db
+          .selectFrom('messages')
+          .selectAll()
+          .where('direction', '=', 'in')
+          .where('status', '=', 'received')
+          .orderBy('id')
+          .limit(limit)
+          .execute();
+        return rows.map(toMessage);
+      }),
+
+    recordOutbound: (input) =>
+      guard('recordOutbound', async () => {
+        const id = newId('msg_');
+        await db
+          .insertInto('messages')
+          .values({
+            id,
+            conversation_id: input.conversationId,
+            direction: 'out',
+            author_kind: input.sender.kind,
+            author_id: input.sender.kind === 'educator' ? input.sender.educatorId : null,
+            channel: input.channel,
+            platform_message_id: null,
+            dedupe_key: null,
+            content: JSON.stringify(input.parts),
+            text: input.text,
+            decision: input.decision ? JSON.stringify(input.decision) : null,
+            status: 'pending',
+            error: null,
+            correlation_id: input.correlationId,
+            created_at: iso(input.at),
+            updated_at: iso(input.at),
+          })
+          .execute();
+        return { id };
+      }),
+
+    markOutbound: (id, update, at) =>
+      guard('markOutbound', async () => {
+        await db
+          .updateTable('messages')
+          .set({
+            status: update.status,
+            ...(update.platformMessageIds && { platform_message_id: JSON.stringify(update.platformMessageIds) }),
+            ...(update.error !== undefined && { error: update.error }),
+            ...(update.attempts !== undefined && { attempts: update.attempts }),
+            updated_at: iso(at),
+          })
+          .where('id', '=', id)
+          .execute();
+      }),
+
+    listPendingOutbound: (limit) =>
+      guard('listPendingOutbound', async () => {
+        const rows = await db
+          .selectFrom('messages')
+          .selectAll()
+          .where('direction', '=', 'out')
+          .where('status', '=', 'pending')
+          .orderBy('id')
+          .limit(limit)
+          .execute();
+        return rows.map(toMessage);
+      }),
+
+    markOutboundByPlatformId: (channel, platformMessageId, update, at) =>
+      guard('markOutboundByPlatformId', async () => {
+        // platform_message_id holds the JSON list of ids a send returned; match the id inside it.
+        const row = await db
+          .selectFrom('messages')
+          .select(['id', 'status'])
+          .where('direction', '=', 'out')
+          .where('channel', '=', channel)
+          .where('platform_message_id', 'like', `%${JSON.stringify(platformMessageId).slice(1, -1)}%`)
+          .orderBy('id', 'desc')
+          .executeTakeFirst();
+        if (!row) return false;
+        // Reports can arrive out of order (read before delivered): never move a message backwards.
+        const rank = { pending: 0, sent: 1, delivered: 2, read: 3, failed: 4 } as Record<string, number>;
+        if ((rank[row.status] ?? 0) >= (rank[update.status] ?? 0) && update.status !== 'failed') return true;
+        await db
+          .updateTable('messages')
+          .set({
+            status: update.status,
+            ...(update.error !== undefined && { error: update.error }),
+            updated_at: iso(at),
+          })
+          .where('id', '=', row.id)
+          .execute();
+        return true;
+      }),
+
+    recordNote: (input) =>
+      guard('recordNote', async () => {
+        const id = newId('msg_');
+        await db
+          .insertInto('messages')
+          .values({
+            id,
+            conversation_id: input.conversationId,
+            direction: 'note',
+            author_kind: 'educator',
+            author_id: input.educatorId,
+            channel: input.channel,
+            platform_message_id: null,
+            dedupe_key: null,
+            content: JSON.stringify([{ kind: 'text', markdown: input.text }]),
+            text: input.text,
+            decision: null,
+            status: 'note',
+            error: null,
+            correlation_id: null,
+            created_at: iso(input.at),
+            updated_at: iso(input.at),
+          })
+          .execute();
+        return { id };
+      }),
+
+    markIdentityUnreachable: (channel, externalId) =>
+      guard('markIdentityUnreachable', async () => {
+        await db
+          .updateTable('contact_identities')
+          .set({ unreachable: 1 })
+          .where('channel', '=', channel)
+          .where('external_id', '=', externalId)
+          .execute();
+      }),
+
+    getMessage: (id) =>
+      guard('getMessage', async () => {
+        const row = await db.selectFrom('messages').selectAll().where('id', '=', id).executeTakeFirst();
+        return row ? toMessage(row) : undefined;
+      }),
+
+    listMessages: (conversationId, options = {}) =>
+      guard('listMessages', async () => {
+        let query = db
+          .selectFrom('messages')
+          .selectAll()
+          .where('conversation_id', '=', conversationId)
+          .orderBy('id', 'desc');
+        if (options.limit) query = query.limit(options.limit);
+        return (await query.execute()).map(toMessage).reverse();
+      }),
+  };
+}
