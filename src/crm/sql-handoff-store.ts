@@ -6,8 +6,7 @@ import { newId } from '../shared/ids.ts';
 import type { HandoffStore } from './handoff-store.ts';
 import type { OpenedDatabase } from './open-database.ts';
 import type { Database, HandoffTable } from './schema.ts';
-
-const iso = (d: Date) => d.toISOString();
+import { guard, iso } from './sql/common.ts';
 
 function toHandoff(row: Selectable<HandoffTable> & { conversation_key: string }): Handoff {
   return {
@@ -25,15 +24,6 @@ function toHandoff(row: Selectable<HandoffTable> & { conversation_key: string })
     closedAt: row.closed_at,
     escalatedAt: row.escalated_at,
   };
-}
-
-async function guard<T>(operation: string, run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (error) {
-    if (error instanceof AppError) throw error;
-    throw new AppError('store_unavailable', `CRM ${operation} failed: ${(error as Error).message}`, { cause: error });
-  }
 }
 
 export function createSqlHandoffStore(opened: OpenedDatabase): HandoffStore {
