@@ -7,6 +7,7 @@ import { runTranscript } from './crm-commands.ts';
 import { runDoctor } from './doctor.ts';
 import { runEducatorAdd, runEducatorList } from './educator-commands.ts';
 import { runKbEval, runKbGaps, runKbLint, runKbTestCommand } from './kb-commands.ts';
+import { runQueueDead } from './queue-commands.ts';
 import { runServe } from './serve.ts';
 
 /** The `sehat` command. Every subcommand has --help. */
@@ -100,6 +101,15 @@ export function buildProgram(): Command {
     .option('--limit <n>', 'how many', '50')
     .option('--db <url>', 'database (default: DATABASE_URL)')
     .action(async (options) => exit(await runAuditList(loadEnv(), options)));
+
+  program
+    .command('queue')
+    .description('the shared work queue (Redis mode)')
+    .command('dead')
+    .description('list messages the workers set aside after repeated failures')
+    .option('--limit <n>', 'how many', '50')
+    .option('--json', 'print JSON')
+    .action(async (options) => exit(await runQueueDead(loadEnv(), options)));
 
   program
     .command('doctor')

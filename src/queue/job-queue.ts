@@ -19,6 +19,16 @@ export interface JobQueue {
   depth(): number;
   /** Resolves when nothing is queued or running (tests, CLI batch mode). */
   idle(): Promise<void>;
+  /** Jobs that failed too often and were set aside for an operator (shared queues only). */
+  deadLetters?(limit?: number): Promise<DeadLetterSummary[]>;
+}
+
+export interface DeadLetterSummary {
+  messageId?: string;
+  conversationKey?: string;
+  error: string;
+  attempts: number;
+  failedAt: string;
 }
 
 export function createInProcessJobQueue(
