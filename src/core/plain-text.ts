@@ -20,7 +20,8 @@ export function inboundToPlainText(content: InboundContent): string {
     case 'command':
       return `/${content.name}${content.arg ? ` ${content.arg}` : ''}`;
     case 'media':
-      return `[${content.media}]${content.caption ? ` ${content.caption}` : ''}`;
+      // The reference lets an educator find the file on the platform; the bot never opens it.
+      return `[${content.media} ${content.ref}]${content.caption ? ` ${content.caption}` : ''}`;
     case 'unsupported':
       return `[unsupported: ${content.platformType}]`;
   }

@@ -36,6 +36,13 @@ export const baseCommands: CommandTable = {
   help(turn) {
     reply(turn, [textPart(turn.kb.response('help', turn.language))], { action: 'command', reason: 'help' });
   },
+  /** The patient ends the conversation: forget what we were talking about and say goodbye. */
+  stop(turn) {
+    turn.state.lastArticleId = undefined;
+    turn.state.lastArticleLang = undefined;
+    turn.state.sectionIndex = undefined;
+    reply(turn, [textPart(turn.kb.response('goodbye', turn.language))], { action: 'command', reason: 'stop' });
+  },
   lang(turn, arg) {
     const wanted = arg?.slice(0, 2).toLowerCase();
     const { languages } = turn.settings;
