@@ -1,8 +1,17 @@
 import { hostname } from 'node:os';
 import type { Hono } from 'hono';
+import { botFrameworkConfigFromSettings } from '../adapters/botframework/config.ts';
+import { BOTFRAMEWORK_MESSAGES_PATH, createBotFrameworkAdapter } from '../adapters/botframework/index.ts';
+import { slackConfigFromEnv } from '../adapters/slack/config.ts';
+import { createSlackConsole } from '../adapters/slack/index.ts';
+import { telegramConfigFromSettings } from '../adapters/telegram/config.ts';
+import { createTelegramAdapter } from '../adapters/telegram/index.ts';
 import { registerWebConsole } from '../adapters/web-console/routes.ts';
 import { createWebchatAdapter, type WebchatAdapter } from '../adapters/webchat/index.ts';
 import { ASSET_NAME, readWebchatPage, WEBCHAT_PAGES } from '../adapters/webchat/pages.ts';
+import { whatsappCloudConfigFromEnv } from '../adapters/whatsapp-cloud/config.ts';
+import { createWhatsappCloudAdapter } from '../adapters/whatsapp-cloud/index.ts';
+import { createWhatsappWebAdapter, printQrInTerminal, wwebjsClientFactory } from '../adapters/whatsapp-web/index.ts';
 import { renderHistory } from '../adapters/webchat/render.ts';
 import type { Env } from './config/env.ts';
 import { createEngine, type Engine } from './core/engine.ts';
@@ -26,6 +35,7 @@ import { parseWorkingHours } from './handoff/working-hours.ts';
 import { createPrometheusMetrics } from './http/prometheus-metrics.ts';
 import { createHttpServer, type HttpServer } from './http/server.ts';
 import { createKnowledgeBase, type KnowledgeBase } from './knowledge/knowledge-base.ts';
+import { createLlmAnswerer, type LlmAnswerer } from './llm/setup.ts';
 import { createInProcessJobQueue, type JobQueue } from './queue/job-queue.ts';
 import { createMemoryKeyValueState, type KeyValueState } from './queue/key-value-state.ts';
 import { createInProcessMessageBus, type MessageBus } from './queue/message-bus.ts';
@@ -62,6 +72,8 @@ export interface Core {
   handoffStore: HandoffStore;
   handoffQueue: HandoffQueue;
   handoff: HandoffService;
+  /** The LLM client and token budget (NullLlm and no answerer step without OPENAI_API_KEY). */
+  llm: LlmAnswerer;
   channels: Map<ChannelId, ChannelAdapter>;
   databaseDescription: string;
   /** Readiness checks of the stores (database, Redis). */
@@ -153,6 +165,8 @@ export async function createCore(
     safetyVars: safety.vars,
     metrics: options.metrics,
   });
+  // Grounded LLM answers, only when configured; the model may raise triage through the same responder.
+  const llm = createLlmAnswerer(env, { kv, logger, escalate: createTriageResponder(safety.vars) });
   const engine = createEngine({
     metrics: options.metrics,
     inboundPerMinute: env.INBOUND_MESSAGES_PER_MINUTE,
@@ -176,6 +190,7 @@ export async function createCore(
     hooks: {
       beforeCommands: [createTriageStep(safety.classify, createTriageResponder(safety.vars))],
       beforeAnswer: [createRatingStep(handoff), createRouteByModeStep(handoff)],
+      answerers: llm.step ? [llm.step] : [],
       commands: handoffCommands,
       onHandoffRequests: async (turn, requests) => {
         // One hand-off per turn, at the most urgent priority asked for.
@@ -206,6 +221,7 @@ export async function createCore(
     handoffStore,
     handoffQueue,
     handoff,
+    llm,
     channels,
     databaseDescription: database.description,
     readiness: [{ name: 'database', check: () => crm.ping() }, ...shared.readiness],
@@ -278,6 +294,44 @@ export async function createApp(env: Env, options: CoreOptions = {}): Promise<Ap
   }
   // --- Patient channels: one block per platform, each configured from its own settings in env.ts. ---
   // (A channel gets what it needs explicitly: logger, shared key-value state, clock, public URL.)
+  const telegramConfig = telegramConfigFromSettings(env);
+  if (telegramConfig) channels.push(createTelegramAdapter(telegramConfig, { logger: logger0, kv: shared.kv }));
+  // WhatsApp: one logical channel, two ways in (Cloud API for production, whatsapp-web.js for pilots).
+  if (env.WHATSAPP_MODE !== 'off') {
+    const clock = options.clock ?? systemClock;
+    if (env.WHATSAPP_MODE === 'cloud')
+      channels.push(
+        createWhatsappCloudAdapter(whatsappCloudConfigFromEnv(env), {
+          logger: logger0,
+          kv: shared.kv,
+          clock,
+          languageOf: async (key) => (await core?.crm.findConversationByKey(key))?.language ?? undefined,
+        }),
+      );
+    else
+      channels.push(
+        createWhatsappWebAdapter(
+          {},
+          {
+            logger: logger0,
+            kv: shared.kv,
+            clock,
+            createClient: wwebjsClientFactory({
+              sessionDir: env.WHATSAPP_WEB_SESSION_DIR,
+              chromiumPath: env.WHATSAPP_WEB_CHROMIUM_PATH,
+              logger: logger0,
+            }),
+            printQr: (qr) => void printQrInTerminal(qr).catch(() => {}),
+          },
+        ),
+      );
+  }
+  // Microsoft Teams and Azure Web Chat / Direct Line (and the Emulator) through the Bot Framework.
+  const botFrameworkConfig = botFrameworkConfigFromSettings(env);
+  const botFramework = botFrameworkConfig
+    ? createBotFrameworkAdapter(botFrameworkConfig, { logger: logger0, kv: shared.kv, clock: options.clock })
+    : undefined;
+  if (botFramework) channels.push(botFramework);
 
   const metrics = createPrometheusMetrics();
   core = await createCore(env, { ...options, logger: logger0, channels, metrics, shared });
@@ -292,6 +346,21 @@ export async function createApp(env: Env, options: CoreOptions = {}): Promise<Ap
 
   // --- Educator consoles besides the built-in web console (e.g. Slack): one block each. ---
   const consoles: EducatorConsole[] = [];
+  if (env.SLACK_ENABLED) {
+    const kb = core.kb;
+    consoles.push(
+      createSlackConsole(slackConfigFromEnv(env), {
+        service: core.handoff,
+        store: core.handoffStore,
+        crm,
+        kv: core.kv,
+        knowledge: () => kb.current(),
+        logger,
+        clock: core.clock,
+        timeZone: env.TIMEZONE,
+      }),
+    );
+  }
 
   const http = createHttpServer({
     logger,
@@ -308,6 +377,11 @@ export async function createApp(env: Env, options: CoreOptions = {}): Promise<Ap
         if (!adapter?.handleWebhook) return c.json({ error: 'unknown_channel' }, 404);
         return adapter.handleWebhook(c.req.raw);
       });
+      // The Bot Framework's messaging endpoint (Azure Bot settings, the Emulator) is /api/messages by convention.
+      if (botFramework?.handleWebhook) {
+        const handle = botFramework.handleWebhook;
+        app.post(BOTFRAMEWORK_MESSAGES_PATH, (c) => handle(c.req.raw));
+      }
       if (webchat) webchatRoutes(app);
       for (const route of consoles.flatMap((c) => c.routes ?? []))
         app.on(route.method, route.path, (c) => route.handle(c.req.raw));

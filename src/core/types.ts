@@ -144,7 +144,29 @@ export interface Decision {
   /** Set when the requested language had no translation and another was used. */
   servedLanguage?: Language;
   reason?: string;
-  llm?: { model: string; grounded: boolean; fallbackReason?: string };
+  /** Set when the grounded LLM answer was tried for this reply (src/llm): whether it was sent, or why not. */
+  llm?: LlmDecision;
+}
+
+export interface LlmDecision {
+  model: string;
+  /** True when this reply is the model's answer and it passed the grounding checks. */
+  grounded: boolean;
+  /** Why the retrieval answer (or a safety reply) was sent instead, e.g. 'citation_not_retrieved', 'timeout'. */
+  fallbackReason?: string;
+  /** Tokens all model calls of the turn cost. */
+  tokens?: { input: number; output: number };
+  /** Time from the start of the LLM step to its verdict (model calls, retries and checks). */
+  latencyMs?: number;
+  calls?: number;
+  /** The standalone search query the model made of the message (already without personal details). */
+  query?: string;
+  /** Articles retrieved for the model; `Decision.articles` lists those it cited. */
+  retrieved?: string[];
+  /** Whether the answer was checked by rules only or also by a second model call. */
+  verifiedBy?: 'rules' | 'rules+model';
+  /** The model saw an emergency or crisis the rules missed (triage is raised, never lowered). */
+  raisedTriage?: 'emergency' | 'crisis';
 }
 
 export type ConversationMode = 'bot' | 'waiting' | 'with_educator' | 'closed';
