@@ -1,5 +1,3 @@
-import { hostname } from 'node:os';
-import type { Hono } from 'hono';
 import { botFrameworkConfigFromSettings } from '../adapters/botframework/config.ts';
 import { BOTFRAMEWORK_MESSAGES_PATH, createBotFrameworkAdapter } from '../adapters/botframework/index.ts';
 import { slackConfigFromEnv } from '../adapters/slack/config.ts';
@@ -8,8 +6,8 @@ import { telegramConfigFromSettings } from '../adapters/telegram/config.ts';
 import { createTelegramAdapter } from '../adapters/telegram/index.ts';
 import { registerWebConsole } from '../adapters/web-console/routes.ts';
 import { createWebchatAdapter, type WebchatAdapter } from '../adapters/webchat/index.ts';
-import { ASSET_NAME, readWebchatPage, WEBCHAT_PAGES } from '../adapters/webchat/pages.ts';
 import { renderHistory } from '../adapters/webchat/render.ts';
+import { registerWebchatPages } from '../adapters/webchat/routes.ts';
 import { whatsappCloudConfigFromEnv } from '../adapters/whatsapp-cloud/config.ts';
 import { createWhatsappCloudAdapter } from '../adapters/whatsapp-cloud/index.ts';
 import { createWhatsappWebAdapter, printQrInTerminal, wwebjsClientFactory } from '../adapters/whatsapp-web/index.ts';
@@ -25,9 +23,8 @@ import { createSqlCrmStore } from './crm/sql-crm-store.ts';
 import { createSqlHandoffStore } from './crm/sql-handoff-store.ts';
 import { handoffCommands } from './handoff/commands.ts';
 import type { EducatorConsole } from './handoff/educator-console.ts';
-import { createInProcessHandoffQueue, type HandoffQueue } from './handoff/handoff-queue.ts';
+import type { HandoffQueue } from './handoff/handoff-queue.ts';
 import { createHandoffService, type HandoffService } from './handoff/handoff-service.ts';
-import { createRedisHandoffQueue } from './handoff/redis-handoff-queue.ts';
 import { createRatingStep } from './handoff/steps/rating.ts';
 import { createRouteByModeStep } from './handoff/steps/route-by-mode.ts';
 import { createTriageResponder } from './handoff/triage-responder.ts';
@@ -36,18 +33,14 @@ import { createPrometheusMetrics } from './http/prometheus-metrics.ts';
 import { createHttpServer, type HttpServer } from './http/server.ts';
 import { createKnowledgeBase, type KnowledgeBase } from './knowledge/knowledge-base.ts';
 import { createLlmAnswerer, type LlmAnswerer } from './llm/setup.ts';
-import { createInProcessJobQueue, type JobQueue } from './queue/job-queue.ts';
-import { createMemoryKeyValueState, type KeyValueState } from './queue/key-value-state.ts';
-import { createInProcessMessageBus, type MessageBus } from './queue/message-bus.ts';
-import { createRedisConnection, pingRedis, redactRedisUrl } from './queue/redis-connection.ts';
-import { createRedisJobQueue } from './queue/redis-job-queue.ts';
-import { createRedisKeyValueState } from './queue/redis-key-value-state.ts';
-import { createRedisMessageBus } from './queue/redis-message-bus.ts';
+import type { JobQueue } from './queue/job-queue.ts';
+import type { KeyValueState } from './queue/key-value-state.ts';
+import { redactRedisUrl } from './queue/redis-connection.ts';
 import { type Clock, systemClock } from './shared/clock.ts';
 import { createLogger, type Logger } from './shared/logger.ts';
 import type { Metrics } from './shared/metrics.ts';
+import { createSharedState, type SharedState } from './shared-state.ts';
 import { createSafety } from './triage/safety.ts';
-
 /**
  * The composition root: the only module that imports adapters and picks implementations of the ports.
  */
@@ -79,50 +72,6 @@ export interface Core {
   /** Readiness checks of the stores (database, Redis). */
   readiness: { name: string; check: () => Promise<void> }[];
   stop(): Promise<void>;
-}
-
-export interface SharedState {
-  kv: KeyValueState;
-  bus: MessageBus;
-  queue: JobQueue;
-  handoffQueue: HandoffQueue;
-  readiness: { name: string; check: () => Promise<void> }[];
-  close(): Promise<void>;
-}
-
-/** In-process state for one process, or Redis so that several processes share the work. */
-export function createSharedState(env: Env, logger: Logger): SharedState {
-  const onError = (error: unknown, job: { messageId: string }) =>
-    logger.error({ messageId: job.messageId, err: (error as Error).message }, 'job failed');
-  if (!env.REDIS_URL) {
-    return {
-      kv: createMemoryKeyValueState(),
-      bus: createInProcessMessageBus(),
-      queue: createInProcessJobQueue({ onError }),
-      handoffQueue: createInProcessHandoffQueue(),
-      readiness: [],
-      close: async () => {},
-    };
-  }
-  const prefix = env.REDIS_PREFIX;
-  const redis = createRedisConnection(env.REDIS_URL, { logger, name: 'sehat-commands' });
-  const subscriber = createRedisConnection(env.REDIS_URL, { logger, name: 'sehat-events' });
-  return {
-    kv: createRedisKeyValueState(redis, { prefix }),
-    bus: createRedisMessageBus(redis, subscriber, { prefix, logger }),
-    queue: createRedisJobQueue(redis, {
-      prefix,
-      consumerName: `${hostname()}-${process.pid}`,
-      partitions: env.WORKER_PARTITIONS,
-      logger,
-    }),
-    handoffQueue: createRedisHandoffQueue(redis, subscriber, { prefix, logger }),
-    readiness: [{ name: 'redis', check: () => pingRedis(redis) }],
-    async close() {
-      await redis.quit().catch(() => redis.disconnect());
-      subscriber.disconnect();
-    },
-  };
 }
 
 export async function createCore(
@@ -242,31 +191,6 @@ export interface App extends Core {
   start(): Promise<{ url: string }>;
 }
 
-function webchatRoutes(app: Hono): void {
-  for (const [path, file] of Object.entries(WEBCHAT_PAGES)) {
-    app.get(path, (c) => {
-      const page = readWebchatPage(file);
-      // Clinics embed the widget and the chat page in their own sites: allow cross-origin loading.
-      return page
-        ? c.body(page.body, 200, { 'content-type': page.type, 'cross-origin-resource-policy': 'cross-origin' })
-        : c.notFound();
-    });
-  }
-  const asset = (name: string) => {
-    const page = ASSET_NAME.test(name) ? readWebchatPage(name) : undefined;
-    return page
-      ? new Response(page.body, { headers: { 'content-type': page.type, 'cache-control': 'no-cache' } })
-      : undefined;
-  };
-  app.get('/webchat/:name', (c) => asset(c.req.param('name')) ?? c.notFound());
-  // Falls through when there is no such asset, so other one-segment routes (/educator, /metrics) still match.
-  app.get('/:name', async (c, next) => {
-    const response = asset(c.req.param('name'));
-    if (response) return response;
-    await next();
-  });
-}
-
 /** The whole server: core + configured channels + HTTP. */
 export async function createApp(env: Env, options: CoreOptions = {}): Promise<App> {
   let core: Core | undefined;
@@ -382,7 +306,7 @@ export async function createApp(env: Env, options: CoreOptions = {}): Promise<Ap
         const handle = botFramework.handleWebhook;
         app.post(BOTFRAMEWORK_MESSAGES_PATH, (c) => handle(c.req.raw));
       }
-      if (webchat) webchatRoutes(app);
+      if (webchat) registerWebchatPages(app);
       for (const route of consoles.flatMap((c) => c.routes ?? []))
         app.on(route.method, route.path, (c) => route.handle(c.req.raw));
       registerWebConsole(app, {

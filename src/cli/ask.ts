@@ -87,6 +87,10 @@ function printHuman(result: AskResult): void {
     console.log(
       `\n— triage: ${d.triage} · action: ${d.action} · language: ${d.language} · confidence: ${d.confidence} · articles: ${articles}${d.rules.length ? ` · rules: ${d.rules.join(', ')}` : ''}`,
     );
+    if (d.llm)
+      console.log(
+        `— llm: ${d.llm.model} · grounded: ${d.llm.grounded ? 'yes' : `no (${d.llm.fallbackReason})`} · tokens: ${d.llm.tokens?.input ?? 0} in / ${d.llm.tokens?.output ?? 0} out · ${d.llm.latencyMs ?? 0} ms`,
+      );
   }
 }
 

@@ -1,6 +1,6 @@
-import { createSharedState } from '../app.ts';
 import type { Env } from '../config/env.ts';
 import { createSilentLogger } from '../shared/logger.ts';
+import { createSharedState } from '../shared-state.ts';
 
 /** `sehat queue dead`: messages the workers gave up on after repeated failures (Redis mode). */
 export async function runQueueDead(env: Env, options: { limit?: string; json?: boolean }): Promise<number> {
