@@ -16,7 +16,8 @@ async function sehat(
   input?: string,
   extraEnv: Record<string, string> = {},
 ): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env = { ...process.env, LOG_LEVEL: 'silent', DATABASE_URL: 'sqlite::memory:', ...extraEnv };
+  // No model server in these tests, even on a machine where OPENAI_API_KEY is set.
+  const env = { ...process.env, LOG_LEVEL: 'silent', DATABASE_URL: 'sqlite::memory:', OPENAI_API_KEY: '', ...extraEnv };
   const child = run('node', ['bin/sehat.js', ...args], { env, maxBuffer: 64 * 1024 * 1024 });
   if (input !== undefined) {
     child.child.stdin?.end(input);
