@@ -189,6 +189,11 @@ export async function createCore(
 export interface App extends Core {
   http: HttpServer;
   start(): Promise<{ url: string }>;
+  /**
+   * `sehat worker`: works the shared queue and sends replies — no HTTP, no webhooks, no polling, no
+   * educator consoles. (The queue runs from createCore on; this recovers what a crash left and logs.)
+   */
+  startWorker(): Promise<void>;
 }
 
 /** The whole server: core + configured channels + HTTP. */
@@ -218,8 +223,15 @@ export async function createApp(env: Env, options: CoreOptions = {}): Promise<Ap
   }
   // --- Patient channels: one block per platform, each configured from its own settings in env.ts. ---
   // (A channel gets what it needs explicitly: logger, shared key-value state, clock, public URL.)
+  // Adapters whose start() pulls traffic from the platform (registers a webhook, polls, opens a session):
+  // a `sehat worker` doesn't start them — it only sends, which they do unstarted.
+  const pullsOnStart = new Set<ChannelAdapter>();
   const telegramConfig = telegramConfigFromSettings(env);
-  if (telegramConfig) channels.push(createTelegramAdapter(telegramConfig, { logger: logger0, kv: shared.kv }));
+  if (telegramConfig) {
+    const telegram = createTelegramAdapter(telegramConfig, { logger: logger0, kv: shared.kv });
+    channels.push(telegram);
+    pullsOnStart.add(telegram);
+  }
   // WhatsApp: one logical channel, two ways in (Cloud API for production, whatsapp-web.js for pilots).
   if (env.WHATSAPP_MODE !== 'off') {
     const clock = options.clock ?? systemClock;
@@ -232,23 +244,24 @@ export async function createApp(env: Env, options: CoreOptions = {}): Promise<Ap
           languageOf: async (key) => (await core?.crm.findConversationByKey(key))?.language ?? undefined,
         }),
       );
-    else
-      channels.push(
-        createWhatsappWebAdapter(
-          {},
-          {
+    else {
+      const whatsappWeb = createWhatsappWebAdapter(
+        {},
+        {
+          logger: logger0,
+          kv: shared.kv,
+          clock,
+          createClient: wwebjsClientFactory({
+            sessionDir: env.WHATSAPP_WEB_SESSION_DIR,
+            chromiumPath: env.WHATSAPP_WEB_CHROMIUM_PATH,
             logger: logger0,
-            kv: shared.kv,
-            clock,
-            createClient: wwebjsClientFactory({
-              sessionDir: env.WHATSAPP_WEB_SESSION_DIR,
-              chromiumPath: env.WHATSAPP_WEB_CHROMIUM_PATH,
-              logger: logger0,
-            }),
-            printQr: (qr) => void printQrInTerminal(qr).catch(() => {}),
-          },
-        ),
+          }),
+          printQr: (qr) => void printQrInTerminal(qr).catch(() => {}),
+        },
       );
+      channels.push(whatsappWeb);
+      pullsOnStart.add(whatsappWeb);
+    }
   }
   // Microsoft Teams and Azure Web Chat / Direct Line (and the Emulator) through the Bot Framework.
   const botFrameworkConfig = botFrameworkConfigFromSettings(env);
@@ -370,6 +383,25 @@ export async function createApp(env: Env, options: CoreOptions = {}): Promise<Ap
         `Sehat is listening on ${url} — channels on: ${[...base.channels.keys()].join(', ') || 'none'}${webchat ? ` — web chat at ${url}/` : ''} — educator console at ${url}/educator`,
       );
       return { url };
+    },
+    async startWorker() {
+      for (const adapter of base.channels.values()) {
+        if (pullsOnStart.has(adapter)) continue;
+        // Starting sets up sending (e.g. the Bot Framework connector); with no HTTP server nothing comes in.
+        await adapter.start(async (message) => (await engine.accept(message)).status, channelHooks);
+        started.push(adapter);
+      }
+      if (env.KB_HOT_RELOAD) base.kb.watch();
+      const recovered = await engine.recover();
+      logger.info(
+        {
+          channels: [...base.channels.keys()],
+          database: base.databaseDescription,
+          sharedState: env.REDIS_URL ? redactRedisUrl(env.REDIS_URL) : 'in-process',
+          recovered,
+        },
+        'Sehat worker is working the shared queue (no HTTP)',
+      );
     },
     async stop() {
       // Reverse order: stop taking messages (channels, then HTTP), drain queued work, then close stores.

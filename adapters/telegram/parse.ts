@@ -50,6 +50,8 @@ interface TgMessage {
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+/** Telegram ids are integers of at most 52 significant bits: safe integers. 1.5 or 1e21 is not an id. */
+const isId = (v: unknown): v is number => Number.isSafeInteger(v);
 
 /** Update kinds we know and deliberately ignore (so the log says why). */
 const IGNORED_UPDATES = [
@@ -122,7 +124,7 @@ export function parseUpdate(update: unknown, options: ParseOptions): ParsedUpdat
 }
 
 function asMessage(v: Obj): TgMessage | undefined {
-  if (typeof v.message_id !== 'number' || !isObj(v.chat) || typeof v.chat.id !== 'number') return undefined;
+  if (!isId(v.message_id) || !isObj(v.chat) || !isId(v.chat.id)) return undefined;
   return v as unknown as TgMessage;
 }
 
@@ -234,7 +236,7 @@ function parseCallbackQuery(updateId: number, query: Obj, options: ParseOptions)
   if (!data) return { kind: 'ignored', updateId, reason: 'callback_without_data', callbackQueryId };
   const rejected = chatRejected(message.chat, options);
   if (rejected) return { kind: 'ignored', updateId, reason: rejected, callbackQueryId };
-  const from = isObj(query.from) && typeof query.from.id === 'number' ? (query.from as unknown as TgUser) : undefined;
+  const from = isObj(query.from) && isId(query.from.id) ? (query.from as unknown as TgUser) : undefined;
   const label = buttonLabel(message, data);
   return {
     kind: 'message',
@@ -264,8 +266,7 @@ function buttonLabel(message: TgMessage, data: string): string | undefined {
 }
 
 function parseMyChatMember(updateId: number, update: Obj): ParsedUpdate {
-  const chat =
-    isObj(update.chat) && typeof update.chat.id === 'number' ? (update.chat as unknown as TgChat) : undefined;
+  const chat = isObj(update.chat) && isId(update.chat.id) ? (update.chat as unknown as TgChat) : undefined;
   const status = isObj(update.new_chat_member) ? str(update.new_chat_member.status) : undefined;
   if (!chat || !status) return { kind: 'ignored', updateId, reason: 'malformed_my_chat_member' };
   // In a private chat, "kicked" means the user blocked the bot.

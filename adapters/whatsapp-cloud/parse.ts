@@ -23,6 +23,11 @@ type Json = Record<string, unknown>;
 const obj = (v: unknown): Json => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : {});
 const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+/** Number() throws on such JSON too: only numbers and numeric strings are read as numbers. */
+const num = (v: unknown): number => (typeof v === 'number' ? v : typeof v === 'string' ? Number(v) : Number.NaN);
+/** For reasons in logs: String() throws on JSON like {"toString":1}, so objects are only named. */
+const shown = (v: unknown): string =>
+  v !== null && typeof v === 'object' ? (Array.isArray(v) ? 'array' : 'object') : String(v);
 
 const MEDIA_TYPES = {
   image: 'image',
@@ -44,14 +49,14 @@ export function parseWebhook(payload: unknown, options: { phoneNumberId?: string
   const result: ParsedWebhook = { messages: [], statuses: [], ignored: [] };
   const body = obj(payload);
   if (body.object !== 'whatsapp_business_account') {
-    result.ignored.push({ reason: `object ${String(body.object ?? 'missing')} is not whatsapp_business_account` });
+    result.ignored.push({ reason: `object ${shown(body.object ?? 'missing')} is not whatsapp_business_account` });
     return result;
   }
   for (const entry of arr(body.entry)) {
     for (const change of arr(obj(entry).changes)) {
       const { field, value } = obj(change);
       if (field !== 'messages') {
-        result.ignored.push({ reason: `field ${String(field)}` });
+        result.ignored.push({ reason: `field ${shown(field)}` });
         continue;
       }
       parseValue(obj(value), options, result);
@@ -122,7 +127,7 @@ function parseValue(value: Json, options: { phoneNumberId?: string; now: Date },
     });
   }
   for (const raw of arr(value.errors)) {
-    result.ignored.push({ reason: `platform error ${String(obj(raw).code ?? '')}`.trim() });
+    result.ignored.push({ reason: `platform error ${shown(obj(raw).code ?? '')}`.trim() });
   }
 }
 
@@ -169,7 +174,7 @@ function contentOf(type: string, message: Json): InboundContent {
     return {
       kind: 'media',
       media: 'location',
-      ref: `geo:${Number(location.latitude)},${Number(location.longitude)}`,
+      ref: `geo:${num(location.latitude)},${num(location.longitude)}`,
       ...(place && { caption: place }),
     };
   }
@@ -180,7 +185,7 @@ function contentOf(type: string, message: Json): InboundContent {
 
 /** Meta's timestamps are Unix seconds as strings; a bad or future one falls back to now. */
 function timestampOf(value: unknown, now: Date): Date {
-  const seconds = Number(value);
+  const seconds = num(value);
   if (!Number.isFinite(seconds) || seconds <= 0) return now;
   const at = new Date(seconds * 1000);
   return at.getTime() > now.getTime() ? now : at;

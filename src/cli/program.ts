@@ -9,6 +9,7 @@ import { runEducatorAdd, runEducatorList } from './educator-commands.ts';
 import { runKbEval, runKbGaps, runKbLint, runKbTestCommand } from './kb-commands.ts';
 import { runQueueDead } from './queue-commands.ts';
 import { runServe } from './serve.ts';
+import { runWorker } from './worker.ts';
 
 /** The `sehat` command. Every subcommand has --help. */
 export function buildProgram(): Command {
@@ -22,7 +23,18 @@ export function buildProgram(): Command {
   program
     .command('serve')
     .description('run the server: web chat, channel webhooks, workers (what `npm start` runs)')
-    .action(async () => runServe(loadEnv()));
+    .option('--workers <n>', 'also start n `sehat worker` processes (needs REDIS_URL)', '0')
+    .action(async (options: { workers: string }) => {
+      const workers = Number(options.workers);
+      if (!Number.isInteger(workers) || workers < 0 || workers > 64)
+        throw new AppError('config_invalid', '--workers must be a whole number from 0 to 64');
+      await runServe(loadEnv(), { workers });
+    });
+
+  program
+    .command('worker')
+    .description('only work the shared queue: handle messages and send replies, serve no HTTP (needs REDIS_URL)')
+    .action(async () => runWorker(loadEnv()));
 
   program
     .command('ask')

@@ -1,24 +1,19 @@
 import { createApp } from '../app.ts';
 import type { Env } from '../config/env.ts';
+import { forkWorkers, requireSharedQueue, stopOnSignal, type WorkerPool } from './worker.ts';
 
-/** `sehat serve`: runs until SIGTERM/SIGINT, then stops in reverse order and drains in-flight work. */
-export async function runServe(env: Env): Promise<void> {
+/**
+ * `sehat serve`: runs until SIGTERM/SIGINT, then stops in reverse order and drains in-flight work. With
+ * `workers` > 0 it also starts that many `sehat worker` processes (shared queue only) and stops them first.
+ */
+export async function runServe(env: Env, options: { workers?: number } = {}): Promise<void> {
+  const workers = options.workers ?? 0;
+  if (workers > 0) requireSharedQueue(env, '`sehat serve --workers`');
   const app = await createApp(env);
   await app.start();
-  let stopping = false;
-  const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    app.logger.info({ signal }, 'shutting down: draining in-flight work');
-    const deadline = setTimeout(() => {
-      app.logger.error('shutdown deadline passed; exiting');
-      process.exit(1);
-    }, 20_000);
-    deadline.unref();
+  const pool: WorkerPool | undefined = workers > 0 ? forkWorkers(workers, app.logger) : undefined;
+  stopOnSignal(app.logger, async () => {
+    await pool?.stop();
     await app.stop();
-    app.logger.info('stopped');
-    process.exit(0);
-  };
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  process.on('SIGINT', () => void shutdown('SIGINT'));
+  });
 }

@@ -100,12 +100,18 @@ export const envSchema = z.object({
   // Slack educator console (adapters/slack); required-together checks are in adapters/slack/config.ts.
   SLACK_ENABLED: bool.default(false),
   SLACK_MODE: z.enum(['socket', 'http']).default('http'),
-  SLACK_BOT_TOKEN: z.string().regex(/^xoxb-/, 'must be a bot token starting with xoxb-').optional(),
+  SLACK_BOT_TOKEN: z
+    .string()
+    .regex(/^xoxb-/, 'must be a bot token starting with xoxb-')
+    .optional(),
   SLACK_SIGNING_SECRET: z
     .string()
     .regex(/^\S{16,}$/, 'must be the signing secret from Basic Information → App Credentials')
     .optional(),
-  SLACK_APP_TOKEN: z.string().regex(/^xapp-/, 'must be an app-level token starting with xapp-').optional(),
+  SLACK_APP_TOKEN: z
+    .string()
+    .regex(/^xapp-/, 'must be an app-level token starting with xapp-')
+    .optional(),
   SLACK_CHANNEL_ID: z
     .string()
     .regex(/^[CG][A-Z0-9]{6,}$/, 'must be a channel id like C0123ABCDEF (not a #name)')

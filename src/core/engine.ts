@@ -7,7 +7,7 @@ import type { Logger } from '../shared/logger.ts';
 import { type Metrics, noMetrics } from '../shared/metrics.ts';
 import { compose, type Step } from './compose.ts';
 import { describeError } from './errors.ts';
-import type { Outbox } from './outbox.ts';
+import { type Outbox, RESUME_MIN_AGE_MS, type ResumeLookup } from './outbox.ts';
 import { inboundToPlainText } from './plain-text.ts';
 import { answerStep } from './steps/answer.ts';
 import { baseCommands, type CommandTable, createCommandsStep } from './steps/commands.ts';
@@ -25,6 +25,8 @@ import type { ChannelAdapter, ChannelId, InboundMessage } from './types.ts';
  * unique index on the same key is the durable guard behind it.
  */
 export const DEDUPE_TTL_MS = 8 * 24 * 60 * 60 * 1000;
+/** How long a failed job waits for the stores to come back before the queue counts the failure. */
+const STORE_WAIT_MS = 60_000;
 
 /** Extension points later modules plug into, so the engine itself does not change. */
 export interface EngineHooks {
@@ -98,92 +100,134 @@ export function createEngine(deps: EngineDeps): Engine {
   ]);
 
   const deliver: Engine['deliver'] = async (conversation, replies, correlationId, sender) => {
-    for (const planned of replies) {
-      await outbox.send(
-        { key: conversation.key, sender: sender ?? { kind: 'bot' }, parts: planned.parts, correlationId },
-        {
+    // All written before the first is sent, so a crash part-way leaves every one of them to resend.
+    await outbox.sendAll(
+      replies.map((planned) => ({
+        message: { key: conversation.key, sender: sender ?? { kind: 'bot' }, parts: planned.parts, correlationId },
+        context: {
           conversationId: conversation.id,
           replyContext: conversation.replyContext,
           decision: sender ? undefined : planned.decision,
           lastInboundAt: conversation.lastInboundAt,
         },
-      );
-    }
+      })),
+    );
   };
 
-  async function accept(message: InboundMessage): Promise<AcceptResult> {
-    const dedupeKey = `dedupe:${message.channel}:${message.id}`;
-    if (!(await kv.setIfAbsent(dedupeKey, '1', DEDUPE_TTL_MS))) return { status: 'duplicate' };
-    try {
-      const at = message.receivedAt;
-      const locale = message.from.locale?.slice(0, 2).toLowerCase();
-      const language = locale && settings.languages.includes(locale) ? locale : null;
-      const contact = await crm.upsertContact({
-        channel: message.channel,
-        externalId: message.from.externalId,
-        displayName: message.from.displayName,
-        language: locale && settings.languages.includes(locale) ? locale : undefined,
-        at,
-      });
-      const conversation = await crm.openConversation({
-        contactId: contact.id,
-        channel: message.channel,
-        key: message.key,
-        language,
-        at,
-      });
-      const recorded = await crm.recordInbound({
-        conversationId: conversation.id,
-        channel: message.channel,
-        platformMessageId: message.id,
-        content: message.content,
-        text: inboundToPlainText(message.content),
-        receivedAt: at,
-      });
-      if (recorded === 'duplicate') return { status: 'duplicate' };
-      await crm.updateConversation(
-        conversation.id,
-        {
-          lastInboundAt: at.toISOString(),
-          ...(message.replyContext !== undefined && { replyContext: message.replyContext }),
-        },
-        at,
-      );
-      metrics.messageIn(message.channel, message.content.kind);
-      // Flood guard: past the limit, messages are kept (nothing is lost) but not processed; the first one
-      // over the limit is queued only to tell the patient to slow down.
-      const minute = Math.floor(at.getTime() / 60_000);
-      const count = await kv.increment(`rate:${message.key}:${minute}`, 1, 120_000);
-      if (count > inboundPerMinute) {
-        await crm.markInbound(recorded.id, 'throttled', at);
-        metrics.inboundThrottled(message.channel);
-        logger.warn(
-          { channel: message.channel, conversationId: conversation.id, count },
-          'inbound flood: message stored, not processed',
-        );
-        if (count === inboundPerMinute + 1)
-          await queue.enqueue({ messageId: recorded.id, conversationKey: message.key });
-        return { status: 'accepted', messageId: recorded.id };
+  /** For replies written before a crash: who the conversation is, and one resender per reply (shared state). */
+  const resumeLookup: ResumeLookup = {
+    conversation: (id) => crm.getConversation(id),
+    educatorName: async (id) => (id ? deps.educatorName?.(id) : undefined),
+    claim: (messageId) => kv.setIfAbsent(`resume:${messageId}`, '1', 60 * 60_000),
+  };
+
+  /**
+   * A job that failed because a store is down (the turn itself catches its own errors) would use up the
+   * queue's retries within seconds and be set aside. An outage is not the message's fault: wait, up to a
+   * minute, until the database and the shared state answer again before reporting the failure.
+   */
+  async function untilStoresAnswer(): Promise<void> {
+    const deadline = Date.now() + STORE_WAIT_MS;
+    for (;;) {
+      try {
+        await crm.ping();
+        await kv.get('ping');
+        return;
+      } catch {
+        if (Date.now() > deadline) return;
+        await new Promise((r) => setTimeout(r, 500).unref());
       }
-      await queue.enqueue({ messageId: recorded.id, conversationKey: message.key });
-      logger.info(
-        {
-          channel: message.channel,
-          conversationId: conversation.id,
-          messageId: recorded.id,
-          kind: message.content.kind,
-        },
-        'message accepted',
+    }
+  }
+
+  async function accept(message: InboundMessage): Promise<AcceptResult> {
+    // Fast path for redeliveries. The mark is written only once the message is stored *and* queued: a
+    // store failing half-way (say Redis after the CRM insert) leaves no mark, so the platform's
+    // redelivery reaches the CRM check below and finishes the work instead of being dropped as a duplicate.
+    const dedupeKey = `dedupe:${message.channel}:${message.id}`;
+    if (await kv.get(dedupeKey)) return { status: 'duplicate' };
+    const markAccepted = () => kv.setIfAbsent(dedupeKey, '1', DEDUPE_TTL_MS).catch(() => false);
+    const at = message.receivedAt;
+    const locale = message.from.locale?.slice(0, 2).toLowerCase();
+    const language = locale && settings.languages.includes(locale) ? locale : null;
+    const contact = await crm.upsertContact({
+      channel: message.channel,
+      externalId: message.from.externalId,
+      displayName: message.from.displayName,
+      language: locale && settings.languages.includes(locale) ? locale : undefined,
+      at,
+    });
+    const conversation = await crm.openConversation({
+      contactId: contact.id,
+      channel: message.channel,
+      key: message.key,
+      language,
+      at,
+    });
+    const recorded = await crm.recordInbound({
+      conversationId: conversation.id,
+      channel: message.channel,
+      platformMessageId: message.id,
+      content: message.content,
+      text: inboundToPlainText(message.content),
+      receivedAt: at,
+    });
+    if (recorded === 'duplicate') {
+      // Stored by an earlier delivery that failed before queueing it: queue it now. Queueing twice is
+      // harmless — a conversation's jobs run one at a time and process() skips a handled message.
+      const stored = await crm.findInbound(message.channel, message.id);
+      if (stored?.status === 'received') await queue.enqueue({ messageId: stored.id, conversationKey: message.key });
+      await markAccepted();
+      return { status: 'duplicate' };
+    }
+    await crm.updateConversation(
+      conversation.id,
+      {
+        lastInboundAt: at.toISOString(),
+        ...(message.replyContext !== undefined && { replyContext: message.replyContext }),
+      },
+      at,
+    );
+    metrics.messageIn(message.channel, message.content.kind);
+    // Flood guard: past the limit, messages are kept (nothing is lost) but not processed; the first one
+    // over the limit is queued only to tell the patient to slow down.
+    const minute = Math.floor(at.getTime() / 60_000);
+    const count = await kv.increment(`rate:${message.key}:${minute}`, 1, 120_000);
+    if (count > inboundPerMinute) {
+      await crm.markInbound(recorded.id, 'throttled', at);
+      metrics.inboundThrottled(message.channel);
+      logger.warn(
+        { channel: message.channel, conversationId: conversation.id, count },
+        'inbound flood: message stored, not processed',
       );
+      if (count === inboundPerMinute + 1) await queue.enqueue({ messageId: recorded.id, conversationKey: message.key });
+      await markAccepted();
       return { status: 'accepted', messageId: recorded.id };
+    }
+    await queue.enqueue({ messageId: recorded.id, conversationKey: message.key });
+    await markAccepted();
+    logger.info(
+      {
+        channel: message.channel,
+        conversationId: conversation.id,
+        messageId: recorded.id,
+        kind: message.content.kind,
+      },
+      'message accepted',
+    );
+    return { status: 'accepted', messageId: recorded.id };
+  }
+
+  async function process(job: ConversationJob): Promise<void> {
+    try {
+      await processJob(job);
     } catch (error) {
-      // Not stored: forget the dedupe mark so the platform's redelivery is processed.
-      await kv.delete(dedupeKey).catch(() => {});
+      await untilStoresAnswer();
       throw error;
     }
   }
 
-  async function process(job: ConversationJob): Promise<void> {
+  async function processJob(job: ConversationJob): Promise<void> {
     const started = performance.now();
     const stored = await crm.getMessage(job.messageId);
     if (stored?.direction !== 'in') return;
@@ -207,6 +251,20 @@ export function createEngine(deps: EngineDeps): Engine {
       return;
     }
     if (stored.status !== 'received') return; // already handled
+    // Replies already written for this message: an earlier run wrote them and then crashed (or a store
+    // failed) before marking the message handled. Don't answer again — send what is still pending.
+    const earlier = (await crm.listMessages(conversation.id, { limit: 50 })).filter(
+      (m) => m.direction === 'out' && m.correlationId === stored.id,
+    );
+    if (earlier.length > 0) {
+      const resent = await outbox.resendRows(earlier, resumeLookup);
+      await crm.markInboundProcessed(stored.id, clock.now());
+      logger.warn(
+        { conversationId: conversation.id, messageId: stored.id, replies: earlier.length, resent },
+        'message handled before a crash: its pending replies resent, not answered again',
+      );
+      return;
+    }
     const content = stored.content as InboundMessage['content'];
     const inbound: InboundMessage = {
       id: stored.platformMessageId ?? stored.id,
@@ -313,11 +371,15 @@ export function createEngine(deps: EngineDeps): Engine {
         const conversation = await crm.getConversation(message.conversationId);
         if (conversation) await queue.enqueue({ messageId: message.id, conversationKey: conversation.key });
       }
-      await outbox.resume({
-        conversation: (id) => crm.getConversation(id),
-        educatorName: async (id) => (id ? deps.educatorName?.(id) : undefined),
-        claim: (messageId) => kv.setIfAbsent(`resume:${messageId}`, '1', 60 * 60_000),
-      });
+      await outbox.resume(resumeLookup);
+      // resume() leaves replies younger than RESUME_MIN_AGE_MS to the process that may still be sending them.
+      // After a quick restart (a supervisor restarts at once) those are this process's own, left by the
+      // crash: look once more when they are old enough, or they would wait for the next restart.
+      setTimeout(() => {
+        outbox
+          .resume(resumeLookup)
+          .catch((error) => logger.warn({ ...describeError(error) }, 'second pass over pending replies failed'));
+      }, RESUME_MIN_AGE_MS + 1_000).unref();
       return pending.length;
     },
   };

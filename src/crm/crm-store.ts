@@ -159,6 +159,8 @@ export interface CrmStore {
 
   /** Stores an inbound message; 'duplicate' when (channel, platform id) was stored before. */
   recordInbound(input: NewInbound): Promise<{ id: string } | 'duplicate'>;
+  /** The inbound message stored under (channel, platform id), if any (a redelivery finds its earlier copy). */
+  findInbound(channel: ChannelId, platformMessageId: string): Promise<StoredMessage | undefined>;
   markInboundProcessed(id: string, at: Date): Promise<void>;
   /** Sets an inbound message's status (e.g. 'throttled': stored but deliberately not processed). */
   markInbound(id: string, status: 'throttled', at: Date): Promise<void>;

@@ -33,6 +33,10 @@ export async function openDatabase(url: string, options: { poolSize?: number } =
     const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10, connectionTimeoutMillis: 5000 });
     // An idle client losing its connection must not crash the process; the pool replaces it.
     pool.on('error', () => {});
+    // A checked-out client losing its connection between two queries (the pool's idle listener is off
+    // then) emits 'error' on the client: unhandled, it would crash the process. The failed query rejects
+    // by itself and the pool drops the broken client on release. (Found by tests/faults.)
+    pool.on('connect', (client) => client.on('error', () => {}));
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     const parsed = new URL(url);
     const description = `PostgreSQL ${parsed.hostname}:${parsed.port || 5432}${parsed.pathname}`;

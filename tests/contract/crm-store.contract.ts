@@ -89,6 +89,9 @@ export function crmStoreContract(name: string, open: () => Promise<{ crm: CrmSto
       const messages = await crm.listMessages(conversation.id);
       expect(messages.map((m) => m.platformMessageId)).toEqual(['555', '556']);
       expect(messages[0]?.content).toEqual({ kind: 'text', text: 'halo' });
+      expect((await crm.findInbound('telegram', '555'))?.id).toBe(messages[0]?.id);
+      expect(await crm.findInbound('telegram', '999')).toBeUndefined();
+      expect(await crm.findInbound('whatsapp', '555')).toBeUndefined();
     });
 
     it('lists accepted-but-unprocessed inbound messages until they are processed', async () => {

@@ -22,11 +22,14 @@ export interface ServerProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Starts `sehat serve` as a real OS process and waits until /healthz answers. */
-export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
+/** Starts `sehat serve` (or `args`, e.g. ['serve', '--workers', '1']) as a real OS process and waits until /healthz answers. */
+export async function startServerProcess(
+  env: Record<string, string>,
+  args: string[] = ['serve'],
+): Promise<ServerProcess> {
   const port = await freePort();
   let output = '';
-  const child = spawn('node', ['bin/sehat.js', 'serve'], {
+  const child = spawn('node', ['bin/sehat.js', ...args], {
     env: { ...process.env, LOG_LEVEL: 'info', HOST: '127.0.0.1', PORT: String(port), KB_HOT_RELOAD: 'false', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -33,6 +33,11 @@ export interface TelegramDouble {
   script(method: string, ...responses: (ScriptedResponse | 'normal')[]): void;
   /** Queues an update for getUpdates (polling mode). */
   pushUpdate(update: { update_id: number }): void;
+  /**
+   * Holds calls before they are answered: each call (after it is recorded) waits for the gate's promise.
+   * Fault tests slow a method down or keep a request open while they kill the server. `undefined` opens it.
+   */
+  setGate(gate: ((method: string, payload: Record<string, unknown>) => Promise<void> | void) | undefined): void;
   /** Ids of updates not yet confirmed. */
   unconfirmed(): number[];
   /** Simulates confirmations that never reached Telegram (a crash between handling and confirming). */
@@ -79,6 +84,7 @@ export async function startTelegramDouble(options: DoubleOptions = {}): Promise<
   const confirmed = new Set<number>();
   const waiters = new Set<() => void>();
   const messageIds = new Map<string, number>();
+  let gate: Parameters<TelegramDouble['setGate']>[0];
 
   const send = (res: ServerResponse, status: number, body: unknown) => {
     if (res.writableEnded || res.destroyed) return;
@@ -168,7 +174,11 @@ export async function startTelegramDouble(options: DoubleOptions = {}): Promise<
       }
       calls.push({ method, payload, status: scripted?.status ?? 200 });
       if (scripted) return send(res, scripted.status, scripted.body);
-      answer(method, payload, req, res);
+      if (!gate) return answer(method, payload, req, res);
+      Promise.resolve(gate(method, payload)).then(
+        () => answer(method, payload, req, res),
+        () => res.destroy(),
+      );
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -186,6 +196,9 @@ export async function startTelegramDouble(options: DoubleOptions = {}): Promise<
     pushUpdate(update) {
       updates.push(update);
       for (const wake of [...waiters]) wake();
+    },
+    setGate(g) {
+      gate = g;
     },
     unconfirmed: () => updates.filter((u) => !confirmed.has(u.update_id)).map((u) => u.update_id),
     forgetConfirmations: () => confirmed.clear(),

@@ -10,6 +10,7 @@ export function sqlMessages(
 ): Pick<
   CrmStore,
   | 'recordInbound'
+  | 'findInbound'
   | 'markInboundProcessed'
   | 'markInbound'
   | 'listUnprocessedInbound'
@@ -50,6 +51,16 @@ export function sqlMessages(
           .returning('id')
           .executeTakeFirst();
         return inserted ? { id } : 'duplicate';
+      }),
+
+    findInbound: (channel, platformMessageId) =>
+      guard('findInbound', async () => {
+        const row = await db
+          .selectFrom('messages')
+          .selectAll()
+          .where('dedupe_key', '=', `${channel}:${platformMessageId}`)
+          .executeTakeFirst();
+        return row ? toMessage(row) : undefined;
       }),
 
     markInboundProcessed: (id, at) =>
