@@ -33,12 +33,13 @@ export interface TelegramLimits {
  * "Avoid sending more than one message per second in a particular chat. We may allow short bursts that go
  * over this limit" and "not more than about 30 messages per second" overall.
  * @see https://core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i-avoid-this
- * Per chat: 3 per 3 s (about 1/s, with the short burst a reply of several messages needs). Overall: 5 per
- * 200 ms — any second touches at most 6 such windows, so no second, however it falls, sees more than 30.
+ * Per chat: 3 per 3 s (about 1/s, with the short burst a reply of several messages needs). Overall: 4 per
+ * 200 ms — any second touches at most 6 such windows, so no second sees more than 24 leave, and even sends
+ * bunched by network jitter stay under Telegram's ~30/s.
  */
 export const DEFAULT_LIMITS: TelegramLimits = {
   perChat: { limit: 3, windowMs: 3000 },
-  global: { limit: 5, windowMs: 200 },
+  global: { limit: 4, windowMs: 200 },
 };
 
 /** Bot API rule: 1-256 characters, A-Z, a-z, 0-9, _ and -. @see https://core.telegram.org/bots/api#setwebhook */

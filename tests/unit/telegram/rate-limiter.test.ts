@@ -15,7 +15,7 @@ function fakeTime() {
 }
 
 describe('Telegram rate limiter (shared key-value state)', () => {
-  it('lets a broadcast to 100 patients through at no more than 30 messages in any second', async () => {
+  it('lets a broadcast to 100 patients through at no more than 24 messages in any second (Telegram allows ~30)', async () => {
     const time = fakeTime();
     const limiter = createRateLimiter({
       kv: createMemoryKeyValueState(time.now),
@@ -30,10 +30,10 @@ describe('Telegram rate limiter (shared key-value state)', () => {
     }
     for (const start of sentAt) {
       const inSecond = sentAt.filter((t) => t >= start && t < start + 1000).length;
-      expect(inSecond).toBeLessThanOrEqual(30);
+      expect(inSecond).toBeLessThanOrEqual(24);
     }
-    // …and does not crawl: 100 messages take a little over 3 seconds.
-    expect((sentAt.at(-1) as number) - (sentAt[0] as number)).toBeLessThan(4000);
+    // …and does not crawl: 100 messages take about 5 seconds.
+    expect((sentAt.at(-1) as number) - (sentAt[0] as number)).toBeLessThan(6000);
   });
 
   it('paces one chat to about a message a second, after a short burst', async () => {
