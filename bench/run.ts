@@ -67,7 +67,8 @@ for (const suite of SUITES.filter((s) => !only || only.includes(s.name))) {
 }
 const durationS = (performance.now() - started) / 1000;
 const svg = loadPoints.length ? loadChart(loadPoints, `${reporter.mode} run ${reporter.runId}`) : undefined;
-const saved = reporter.save({ durationS, svg });
+// A partial run (--only) does not overwrite the latest complete run's files.
+const saved = reporter.save({ durationS, svg, suffix: only ? `-only-${only.join('+')}` : '' });
 console.log(`\n${reporter.table()}\n`);
 if (reporter.notes.length) console.log(reporter.notes.map((n) => `- ${n}`).join('\n'));
 console.log(`\n${reporter.figures.length} figures in ${durationS.toFixed(0)} s → ${saved.markdown}, ${saved.history}`);

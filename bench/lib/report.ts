@@ -160,11 +160,11 @@ export class Reporter {
   }
 
   /** Appends every figure to bench/results/history.jsonl and writes latest-<mode>.md. */
-  save(extra: { durationS: number; svg?: string }): { history: string; markdown: string } {
+  save(extra: { durationS: number; svg?: string; suffix?: string }): { history: string; markdown: string } {
     mkdirSync(RESULTS_DIR, { recursive: true });
     const history = join(RESULTS_DIR, 'history.jsonl');
     appendFileSync(history, this.figures.map((f) => JSON.stringify(f)).join('\n') + (this.figures.length ? '\n' : ''));
-    const markdown = join(RESULTS_DIR, `latest-${this.mode}.md`);
+    const markdown = join(RESULTS_DIR, `latest-${this.mode}${extra.suffix ?? ''}.md`);
     const c = this.common;
     writeFileSync(
       markdown,
@@ -190,7 +190,7 @@ export class Reporter {
           : []),
       ].join('\n'),
     );
-    if (extra.svg) writeFileSync(join(RESULTS_DIR, `load-${this.mode}.svg`), extra.svg);
+    if (extra.svg) writeFileSync(join(RESULTS_DIR, `load-${this.mode}${extra.suffix ?? ''}.svg`), extra.svg);
     return { history, markdown };
   }
 }

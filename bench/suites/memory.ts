@@ -112,7 +112,7 @@ export const memorySuite: Suite = {
       const m1 = await sehatMetrics(sehat.url);
       const capacity = (m1.turns - m0.turns + probe.rps * 3) / ((Date.now() - t0) / 1000 + 3);
       const rate = Math.max(10, Math.round(capacity / 2));
-      const durationS = quick ? 15 : 240;
+      const durationS = quick ? 15 : 180;
       const start = Date.now();
       const soak = await driver.rpc<{ failed: number }>(
         {

@@ -27,7 +27,8 @@ export const reindexSuite: Suite = {
       env: { KB_HOT_RELOAD: 'true' },
     });
     try {
-      const rate = quick ? 50 : 100;
+      // Well under the server's capacity (≈ 70–150 msg/s on our 2-core machine), so failures and delay belong to the reload.
+      const rate = 30;
       const durationS = quick ? 10 : 30;
       const load = driver.rpc<{ failed: number; sent: number; webhookMs: { p99: number } }>(
         {
