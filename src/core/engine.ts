@@ -99,19 +99,24 @@ export function createEngine(deps: EngineDeps): Engine {
     answerStep,
   ]);
 
-  const deliver: Engine['deliver'] = async (conversation, replies, correlationId, sender) => {
-    // All written before the first is sent, so a crash part-way leaves every one of them to resend.
-    await outbox.sendAll(
-      replies.map((planned) => ({
-        message: { key: conversation.key, sender: sender ?? { kind: 'bot' }, parts: planned.parts, correlationId },
-        context: {
-          conversationId: conversation.id,
-          replyContext: conversation.replyContext,
-          decision: sender ? undefined : planned.decision,
-          lastInboundAt: conversation.lastInboundAt,
-        },
-      })),
-    );
+  const outgoing = (...[conversation, replies, correlationId, sender]: Parameters<Engine['deliver']>) =>
+    replies.map((planned) => ({
+      message: {
+        key: conversation.key,
+        sender: sender ?? ({ kind: 'bot' } as const),
+        parts: planned.parts,
+        correlationId,
+      },
+      context: {
+        conversationId: conversation.id,
+        replyContext: conversation.replyContext,
+        decision: sender ? undefined : planned.decision,
+        lastInboundAt: conversation.lastInboundAt,
+      },
+    }));
+  // All written before the first is sent, so a crash part-way leaves every one of them to resend.
+  const deliver: Engine['deliver'] = async (...args) => {
+    await outbox.sendAll(outgoing(...args));
   };
 
   /** For replies written before a crash: who the conversation is, and one resender per reply (shared state). */
@@ -336,10 +341,13 @@ export function createEngine(deps: EngineDeps): Engine {
         },
       });
     }
-    await crm.updateConversation(conversation.id, { state: turn.state, language: turn.language }, clock.now());
     turn.conversation = { ...turn.conversation, state: turn.state, language: turn.language };
+    // The replies are written before the turn's memory (e.g. "greeted"): a crash between the two re-runs
+    // nothing and at worst greets twice later, where the other order could lose the greeting.
+    const written = await outbox.writeAll(outgoing(turn.conversation, turn.replies, stored.id));
+    await crm.updateConversation(conversation.id, { state: turn.state, language: turn.language }, clock.now());
     if (turn.replies.length === 0 && conversation.mode === 'bot') await typing(false);
-    await deliver(turn.conversation, turn.replies, stored.id);
+    await outbox.sendWritten(written);
     if (turn.handoffRequests.length > 0) await hooks.onHandoffRequests?.(turn, turn.handoffRequests);
     await crm.markInboundProcessed(stored.id, clock.now());
     for (const work of turn.afterDelivery) await work();

@@ -43,6 +43,9 @@ export interface Outbox {
    * the rest in the outbox, never only some of a turn's replies written.
    */
   sendAll(messages: { message: OutboundMessage; context: SendContextInput }[]): Promise<SendOutcome[]>;
+  /** sendAll in two steps, for a caller with work between writing the replies and sending them. */
+  writeAll(messages: { message: OutboundMessage; context: SendContextInput }[]): Promise<WrittenReply[]>;
+  sendWritten(written: WrittenReply[]): Promise<SendOutcome[]>;
   /** Sends replies already written but still pending (e.g. those of a turn whose process crashed). */
   resendRows(rows: StoredMessage[], lookup: ResumeLookup): Promise<number>;
   /**
@@ -51,6 +54,13 @@ export interface Outbox {
    * one duplicate, never a lost reply. Rows younger than `minAgeMs` are left to the process sending them.
    */
   resume(lookup: ResumeLookup, options?: { minAgeMs?: number }): Promise<number>;
+}
+
+/** A reply written to the outbox (pending), ready to send. */
+export interface WrittenReply {
+  id: string;
+  message: OutboundMessage;
+  context: SendContextInput;
 }
 
 export interface ResumeLookup {
@@ -139,7 +149,7 @@ export function createOutbox(options: OutboxOptions): Outbox {
   }
 
   /** Writes a reply (status pending) before anything is sent. */
-  async function store(message: OutboundMessage, context: SendContextInput) {
+  async function store(message: OutboundMessage, context: SendContextInput): Promise<WrittenReply> {
     const channelId = message.key.split(':')[0] as ChannelId;
     const adapter = channels.get(channelId);
     const parts = adapter ? fitParts(message.parts, adapter.capabilities) : message.parts;
@@ -154,6 +164,18 @@ export function createOutbox(options: OutboxOptions): Outbox {
       at: clock.now(),
     });
     return { id, message: { ...message, parts }, context };
+  }
+
+  async function writeAll(messages: { message: OutboundMessage; context: SendContextInput }[]) {
+    const written: WrittenReply[] = [];
+    for (const { message, context } of messages) written.push(await store(message, context));
+    return written;
+  }
+
+  async function sendWritten(written: WrittenReply[]) {
+    const outcomes: SendOutcome[] = [];
+    for (const w of written) outcomes.push(await deliverStored(w.id, w.message, w.context));
+    return outcomes;
   }
 
   async function resendRows(rows: StoredMessage[], lookup: ResumeLookup): Promise<number> {
@@ -195,12 +217,10 @@ export function createOutbox(options: OutboxOptions): Outbox {
     },
 
     async sendAll(messages) {
-      const stored = [];
-      for (const { message, context } of messages) stored.push(await store(message, context));
-      const outcomes: SendOutcome[] = [];
-      for (const s of stored) outcomes.push(await deliverStored(s.id, s.message, s.context));
-      return outcomes;
+      return sendWritten(await writeAll(messages));
     },
+    writeAll,
+    sendWritten,
 
     resendRows,
 

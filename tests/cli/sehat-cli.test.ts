@@ -154,6 +154,7 @@ describe('the sehat command', { timeout: 180_000 }, () => {
     expect(all.map(([name]) => name)).toEqual(
       expect.arrayContaining([
         'serve',
+        'worker',
         'ask',
         'kb lint',
         'kb test',
