@@ -27,7 +27,8 @@ export const PINNING = SERVER_CPU
   ? `taskset: server on CPU ${SERVER_CPU}, load and doubles on CPU ${LOAD_CPU}`
   : 'not pinned';
 
-export const WORK_DIR = mkdtempSync(join(tmpdir(), 'sehat-bench-'));
+/** Scratch folder of one run, shared with the processes it starts (the orchestrator removes it at the end). */
+export const WORK_DIR = process.env.BENCH_WORK_DIR ?? mkdtempSync(join(tmpdir(), 'sehat-bench-'));
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -95,7 +96,7 @@ export function spawnNode(
     : [process.execPath, nodeArgs];
   const child = spawn(command as string, args as string[], {
     cwd: REPO_DIR,
-    env: { ...process.env, ...options.env, BENCH_MONITOR_FILE: monitorFile },
+    env: { ...process.env, ...options.env, BENCH_MONITOR_FILE: monitorFile, BENCH_WORK_DIR: WORK_DIR },
     stdio: ['ignore', fd, fd, ...(options.ipc ? (['ipc'] as const) : [])],
   });
   closeSync(fd);
