@@ -1,11 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { AppError } from '../core/errors.ts';
 import { migrateToLatest } from './migrations.ts';
 import type { Database } from './schema.ts';
+import { groupCommitSqliteDialect } from './sqlite-group-commit.ts';
 
 export interface OpenedDatabase {
   db: Kysely<Database>;
@@ -25,7 +26,7 @@ export async function openDatabase(url: string, options: { poolSize?: number } =
     sqlite.pragma('synchronous = NORMAL'); // durable across process crashes in WAL mode
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 5000');
-    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+    const db = new Kysely<Database>({ dialect: groupCommitSqliteDialect(sqlite) });
     await migrateToLatest(db as Kysely<unknown>, 'sqlite');
     return { db, dialect: 'sqlite', description: `SQLite ${file}`, close: () => db.destroy() };
   }
