@@ -258,9 +258,7 @@ export function createEngine(deps: EngineDeps): Engine {
     if (stored.status !== 'received') return; // already handled
     // Replies already written for this message: an earlier run wrote them and then crashed (or a store
     // failed) before marking the message handled. Don't answer again — send what is still pending.
-    const earlier = (await crm.listMessages(conversation.id, { limit: 50 })).filter(
-      (m) => m.direction === 'out' && m.correlationId === stored.id,
-    );
+    const earlier = await crm.listReplies(conversation.id, stored.id);
     if (earlier.length > 0) {
       const resent = await outbox.resendRows(earlier, resumeLookup);
       await crm.markInboundProcessed(stored.id, clock.now());

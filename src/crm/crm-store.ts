@@ -193,6 +193,8 @@ export interface CrmStore {
   markIdentityUnreachable(channel: ChannelId, externalId: string): Promise<void>;
   getMessage(id: string): Promise<StoredMessage | undefined>;
   listMessages(conversationId: string, options?: { limit?: number }): Promise<StoredMessage[]>;
+  /** The replies written for one inbound message (its correlation id), oldest first. */
+  listReplies(conversationId: string, correlationId: string): Promise<StoredMessage[]>;
 
   recordUnanswered(input: Omit<UnansweredQuestion, 'id' | 'createdAt'> & { at: Date }): Promise<void>;
   listUnanswered(options?: { limit?: number; since?: Date }): Promise<UnansweredQuestion[]>;

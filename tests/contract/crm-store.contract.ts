@@ -152,6 +152,29 @@ export function crmStoreContract(name: string, open: () => Promise<{ crm: CrmSto
       });
     });
 
+    it('finds the replies written for one inbound message, and only those', async () => {
+      const { conversation } = await newConversation('550');
+      const reply = (correlationId: string, text: string) =>
+        crm.recordOutbound({
+          conversationId: conversation.id,
+          channel: 'telegram',
+          sender: { kind: 'bot' },
+          parts: [{ kind: 'text', markdown: text }],
+          text,
+          correlationId,
+          at,
+        });
+      const first = await reply('in-1', 'greeting');
+      const second = await reply('in-1', 'answer');
+      await reply('in-2', 'another turn');
+      const replies = await crm.listReplies(conversation.id, 'in-1');
+      expect(replies.map((m) => [m.id, m.text])).toEqual([
+        [first.id, 'greeting'],
+        [second.id, 'answer'],
+      ]);
+      expect(await crm.listReplies(conversation.id, 'in-3')).toEqual([]);
+    });
+
     it('records unanswered questions for the editors, newest first', async () => {
       const { conversation } = await newConversation('600');
       await crm.recordUnanswered({

@@ -22,6 +22,7 @@ export function sqlMessages(
   | 'markIdentityUnreachable'
   | 'getMessage'
   | 'listMessages'
+  | 'listReplies'
 > {
   return {
     recordInbound: (input) =>
@@ -228,6 +229,19 @@ export function sqlMessages(
           .orderBy('id', 'desc');
         if (options.limit) query = query.limit(options.limit);
         return (await query.execute()).map(toMessage).reverse();
+      }),
+
+    listReplies: (conversationId, correlationId) =>
+      guard('listReplies', async () => {
+        const rows = await db
+          .selectFrom('messages')
+          .selectAll()
+          .where('conversation_id', '=', conversationId)
+          .where('correlation_id', '=', correlationId)
+          .where('direction', '=', 'out')
+          .orderBy('id')
+          .execute();
+        return rows.map(toMessage);
       }),
   };
 }
