@@ -1,7 +1,8 @@
 import { AppError } from '../../src/core/errors.ts';
+import type { PostJson } from '../../src/shared/http-post.ts';
 
 /**
- * The Cloud API is plain HTTPS + JSON: no SDK, just fetch against a configurable Graph base URL (tests point
+ * The Cloud API is plain HTTPS + JSON: no SDK, just POSTs against a configurable Graph base URL (tests point
  * it at a local double). Errors are mapped to Sehat's AppError codes so the outbox knows what to retry.
  * @see https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes
  */
@@ -35,7 +36,7 @@ export interface GraphClientOptions {
   throughputDelayMs: number;
   pairRateDelayMs: number;
   requestTimeoutMs: number;
-  fetch: typeof fetch;
+  post: PostJson;
 }
 
 export interface GraphClient {
@@ -51,13 +52,12 @@ export function createGraphClient(options: GraphClientOptions): GraphClient {
   const url = `${options.graphUrl}/${encodeURIComponent(options.phoneNumberId)}/messages`;
   return {
     async postMessage(body) {
-      let response: Response;
+      let response: Awaited<ReturnType<PostJson>>;
       try {
-        response = await options.fetch(url, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${options.accessToken}`, 'content-type': 'application/json' },
-          body: JSON.stringify(body),
-          signal: AbortSignal.timeout(options.requestTimeoutMs),
+        response = await options.post(url, {
+          headers: { authorization: `Bearer ${options.accessToken}` },
+          body,
+          timeoutMs: options.requestTimeoutMs,
         });
       } catch (error) {
         throw new AppError('send_failed', `Graph API unreachable: ${(error as Error).message}`, {
@@ -65,9 +65,9 @@ export function createGraphClient(options: GraphClientOptions): GraphClient {
           cause: error,
         });
       }
-      const json = (await response.json().catch(() => ({}))) as GraphErrorBody & { messages?: { id?: string }[] };
-      if (response.ok) return json.messages?.[0]?.id ?? '';
-      throw graphError(response.status, json, response.headers.get('retry-after'), options);
+      const json = (response.json ?? {}) as GraphErrorBody & { messages?: { id?: string }[] };
+      if (response.status >= 200 && response.status < 300) return json.messages?.[0]?.id ?? '';
+      throw graphError(response.status, json, response.header('retry-after'), options);
     },
   };
 }

@@ -7,6 +7,7 @@ import type {
   OutboundMessage,
   SendResult,
 } from '../../src/core/types.ts';
+import { postJson, postJsonWithFetch } from '../../src/shared/http-post.ts';
 import { newId } from '../../src/shared/ids.ts';
 import { createGraphClient, type GraphClient, PAIR_RATE_LIMIT_CODE } from './client.ts';
 import type { WhatsappCloudConfig, WhatsappCloudDeps } from './config.ts';
@@ -44,7 +45,7 @@ export function createWhatsappCloudAdapter(config: WhatsappCloudConfig, deps: Wh
     throughputDelayMs: config.throughputDelayMs ?? 1_000,
     pairRateDelayMs: config.pairRateDelayMs ?? 6_000,
     requestTimeoutMs: config.requestTimeoutMs ?? 15_000,
-    fetch: deps.fetch ?? fetch,
+    post: deps.fetch ? postJsonWithFetch(deps.fetch) : postJson,
   });
   const languages = Object.keys(config.templateLanguages);
   let sink: InboundSink | undefined;
