@@ -10,6 +10,7 @@ export interface Database {
   contact_identities: ContactIdentityTable;
   conversations: ConversationTable;
   messages: MessageTable;
+  message_platform_ids: MessagePlatformIdTable;
   handoffs: HandoffTable;
   unanswered_questions: UnansweredQuestionTable;
   feedback: FeedbackTable;
@@ -49,6 +50,13 @@ export interface ConversationTable {
   last_inbound_at: string | null;
   created_at: string;
   updated_at: string;
+}
+
+/** The platform's id(s) of a sent message, for delivery reports. */
+export interface MessagePlatformIdTable {
+  channel: string;
+  platform_message_id: string;
+  message_id: string;
 }
 
 export interface MessageTable {

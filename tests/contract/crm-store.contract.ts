@@ -152,6 +152,37 @@ export function crmStoreContract(name: string, open: () => Promise<{ crm: CrmSto
       });
     });
 
+    it('applies delivery reports by the platform’s message id, never moving a message backwards', async () => {
+      const { conversation } = await newConversation('540');
+      const send = async (text: string, platformIds: string[]) => {
+        const { id } = await crm.recordOutbound({
+          conversationId: conversation.id,
+          channel: 'telegram',
+          sender: { kind: 'bot' },
+          parts: [{ kind: 'text', markdown: text }],
+          text,
+          correlationId: 'c-540',
+          at,
+        });
+        await crm.markOutbound(id, { status: 'sent', platformMessageIds: platformIds, attempts: 1 }, at);
+        return id;
+      };
+      const one = await send('one', ['wamid.A']);
+      const two = await send('two part', ['wamid.B1', 'wamid.B2']);
+      expect(await crm.markOutboundByPlatformId('telegram', 'wamid.B2', { status: 'read' }, at)).toBe(true);
+      expect(await crm.markOutboundByPlatformId('telegram', 'wamid.B1', { status: 'delivered' }, at)).toBe(true);
+      expect(await crm.markOutboundByPlatformId('telegram', 'wamid.A', { status: 'delivered' }, at)).toBe(true);
+      expect((await crm.getMessage(two))?.status).toBe('read');
+      expect((await crm.getMessage(one))?.status).toBe('delivered');
+      // Another channel's id, or an id we never sent: nothing to update.
+      expect(await crm.markOutboundByPlatformId('whatsapp', 'wamid.A', { status: 'read' }, at)).toBe(false);
+      expect(await crm.markOutboundByPlatformId('telegram', 'wamid.Z', { status: 'read' }, at)).toBe(false);
+      // Not a substring match: a longer id must not hit a shorter one.
+      expect(await crm.markOutboundByPlatformId('telegram', 'wamid.A1', { status: 'read' }, at)).toBe(false);
+      await crm.markOutboundByPlatformId('telegram', 'wamid.A', { status: 'failed', error: '131026: x' }, at);
+      expect(await crm.getMessage(one)).toMatchObject({ status: 'failed', error: '131026: x' });
+    });
+
     it('finds the replies written for one inbound message, and only those', async () => {
       const { conversation } = await newConversation('550');
       const reply = (correlationId: string, text: string) =>

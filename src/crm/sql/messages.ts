@@ -124,7 +124,7 @@ export function sqlMessages(
 
     markOutbound: (id, update, at) =>
       guard('markOutbound', async () => {
-        await db
+        const updated = await db
           .updateTable('messages')
           .set({
             status: update.status,
@@ -134,7 +134,20 @@ export function sqlMessages(
             updated_at: iso(at),
           })
           .where('id', '=', id)
-          .execute();
+          .returning('channel')
+          .executeTakeFirst();
+        if (updated && update.platformMessageIds?.length)
+          await db
+            .insertInto('message_platform_ids')
+            .values(
+              update.platformMessageIds.map((platformId) => ({
+                channel: updated.channel,
+                platform_message_id: platformId,
+                message_id: id,
+              })),
+            )
+            .onConflict((oc) => oc.doNothing())
+            .execute();
       }),
 
     listPendingOutbound: (limit) =>
@@ -152,14 +165,12 @@ export function sqlMessages(
 
     markOutboundByPlatformId: (channel, platformMessageId, update, at) =>
       guard('markOutboundByPlatformId', async () => {
-        // platform_message_id holds the JSON list of ids a send returned; match the id inside it.
         const row = await db
-          .selectFrom('messages')
-          .select(['id', 'status'])
-          .where('direction', '=', 'out')
-          .where('channel', '=', channel)
-          .where('platform_message_id', 'like', `%${JSON.stringify(platformMessageId).slice(1, -1)}%`)
-          .orderBy('id', 'desc')
+          .selectFrom('message_platform_ids as p')
+          .innerJoin('messages as m', 'm.id', 'p.message_id')
+          .select(['m.id', 'm.status'])
+          .where('p.channel', '=', channel)
+          .where('p.platform_message_id', '=', platformMessageId)
           .executeTakeFirst();
         if (!row) return false;
         // Reports can arrive out of order (read before delivered): never move a message backwards.

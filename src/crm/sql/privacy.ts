@@ -67,6 +67,12 @@ export function sqlPrivacy(db: Kysely<Database>): Pick<CrmStore, 'exportContact'
           ).map((c) => c.id);
           if (conversationIds.length) {
             // Explicit deletes (not only ON DELETE CASCADE): SQLite enforces cascades only with foreign_keys on.
+            await tx
+              .deleteFrom('message_platform_ids')
+              .where('message_id', 'in', (q) =>
+                q.selectFrom('messages').select('id').where('conversation_id', 'in', conversationIds),
+              )
+              .execute();
             for (const table of ['messages', 'handoffs', 'feedback', 'unanswered_questions'] as const) {
               await tx.deleteFrom(table).where('conversation_id', 'in', conversationIds).execute();
             }
