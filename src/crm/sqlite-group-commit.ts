@@ -195,7 +195,8 @@ class Handle implements DatabaseConnection {
   ) {}
 
   async executeQuery<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
-    if (!this.explicit) await this.driver.untilNoTransaction();
+    // Check and run with no await in between, or a transaction could begin in the gap.
+    if (!this.explicit) while (this.driver.lock) await this.driver.lock;
     return this.shared.execute<R>(compiled);
   }
 
@@ -209,9 +210,9 @@ class Handle implements DatabaseConnection {
 class GroupCommitDriver implements Driver {
   readonly #db: BetterSqlite3.Database;
   readonly #connection: BatchingConnection;
-  #lock: Promise<void> | undefined;
+  /** Set while an explicit transaction runs; settles when it ends. */
+  lock: Promise<void> | undefined;
   #unlock: (() => void) | undefined;
-  #exclusive = false;
 
   constructor(db: BetterSqlite3.Database) {
     this.#db = db;
@@ -220,23 +221,26 @@ class GroupCommitDriver implements Driver {
 
   async init(): Promise<void> {}
 
-  /** Statements are synchronous: only an open explicit transaction makes others wait. */
-  async untilNoTransaction(): Promise<void> {
-    while (this.#lock) await this.#lock;
-  }
-
   async acquireConnection(): Promise<DatabaseConnection> {
     return new Handle(this.#connection, this);
   }
 
   async beginTransaction(connection: DatabaseConnection): Promise<void> {
-    await this.untilNoTransaction();
-    this.#lock = new Promise((resolve) => {
+    // Statements are synchronous: only an open explicit transaction makes others wait. The check and the
+    // taking of the lock have no await in between, so two transactions can never both take it.
+    while (this.lock) await this.lock;
+    this.lock = new Promise((resolve) => {
       this.#unlock = resolve;
     });
-    this.#exclusive = true;
     (connection as Handle).explicit = true;
-    this.#connection.beginExplicit();
+    try {
+      this.#connection.beginExplicit();
+    } catch (error) {
+      // Kysely does not roll back a transaction whose BEGIN failed: let the others go on.
+      (connection as Handle).explicit = false;
+      this.#release();
+      throw error;
+    }
   }
 
   async commitTransaction(connection: DatabaseConnection): Promise<void> {
@@ -273,10 +277,8 @@ class GroupCommitDriver implements Driver {
   }
 
   #release(): void {
-    if (!this.#exclusive) return;
-    this.#exclusive = false;
     const unlock = this.#unlock;
-    this.#lock = undefined;
+    this.lock = undefined;
     this.#unlock = undefined;
     unlock?.();
   }

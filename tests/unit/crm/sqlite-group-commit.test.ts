@@ -126,6 +126,38 @@ describe('SQLite group commit', () => {
     expect(committed()).toEqual(['o1', 't1', 't2']);
   });
 
+  it('runs many concurrent transactions one at a time, each committed or rolled back whole, none stuck', async () => {
+    opened = open();
+    const { db, committed } = opened;
+    const work = Array.from({ length: 30 }, (_, i) => {
+      const id = String(i).padStart(2, '0');
+      return i % 3 === 0
+        ? db
+            .transaction()
+            .execute(async (tx) => {
+              await insert(tx, `t${id}a`);
+              await insert(tx, `t${id}b`);
+              if (i % 2 === 0) throw new Error('rolled back');
+            })
+            .catch(() => 'rolled back')
+        : insert(db, `p${id}`);
+    });
+    // Started in the same tick, as concurrent webhooks do: a lock taken twice used to leave callers waiting forever.
+    const settled = await Promise.race([
+      Promise.all(work).then(() => 'all settled'),
+      new Promise((r) => setTimeout(() => r('stuck'), 5_000)),
+    ]);
+    expect(settled).toBe('all settled');
+    const expected = Array.from({ length: 30 }, (_, i) => {
+      const id = String(i).padStart(2, '0');
+      if (i % 3 !== 0) return [`p${id}`];
+      return i % 2 === 0 ? [] : [`t${id}a`, `t${id}b`];
+    })
+      .flat()
+      .sort();
+    expect(committed()).toEqual(expected);
+  });
+
   it('answers reads at once when nothing is pending, and after the commit when a batch is open', async () => {
     opened = open();
     const { db } = opened;
