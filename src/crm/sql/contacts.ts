@@ -4,6 +4,7 @@ import { newId } from '../../shared/ids.ts';
 import type { CrmStore } from '../crm-store.ts';
 import type { Database } from '../schema.ts';
 import { guard, iso, toConversation } from './common.ts';
+import { prepared } from './prepared.ts';
 
 /** Contacts, their channel identities and conversations. */
 export function sqlContacts(
@@ -19,17 +20,28 @@ export function sqlContacts(
   | 'listConversations'
   | 'updateConversation'
 > {
+  // The queries every message runs, compiled once.
+  const contactByIdentity = prepared(db, (q, p: { channel: string; externalId: string }) =>
+    q
+      .selectFrom('contact_identities as i')
+      .innerJoin('contacts as c', 'c.id', 'i.contact_id')
+      .select(['c.id', 'c.display_name', 'c.language', 'c.created_at'])
+      .where('i.channel', '=', p.channel)
+      .where('i.external_id', '=', p.externalId),
+  );
+  const contactById = prepared(db, (q, p: { id: string }) =>
+    q.selectFrom('contacts').selectAll().where('id', '=', p.id),
+  );
+  const conversationByKey = prepared(db, (q, p: { key: string }) =>
+    q.selectFrom('conversations').selectAll().where('conversation_key', '=', p.key),
+  );
+  const conversationById = prepared(db, (q, p: { id: string }) =>
+    q.selectFrom('conversations').selectAll().where('id', '=', p.id),
+  );
   return {
     upsertContact: ({ channel, externalId, displayName, language, at }) =>
       guard('upsertContact', async () => {
-        const find = () =>
-          db
-            .selectFrom('contact_identities as i')
-            .innerJoin('contacts as c', 'c.id', 'i.contact_id')
-            .select(['c.id', 'c.display_name', 'c.language', 'c.created_at'])
-            .where('i.channel', '=', channel)
-            .where('i.external_id', '=', externalId)
-            .executeTakeFirst();
+        const find = async () => (await contactByIdentity({ channel, externalId }))[0];
         let row = await find();
         if (!row) {
           await db.transaction().execute(async (tx) => {
@@ -75,7 +87,7 @@ export function sqlContacts(
 
     getContact: (id) =>
       guard('getContact', async () => {
-        const row = await db.selectFrom('contacts').selectAll().where('id', '=', id).executeTakeFirst();
+        const [row] = await contactById({ id });
         return row
           ? { id: row.id, displayName: row.display_name, language: row.language, createdAt: row.created_at }
           : undefined;
@@ -92,8 +104,7 @@ export function sqlContacts(
 
     openConversation: ({ contactId, channel, key, language, at }) =>
       guard('openConversation', async () => {
-        const find = () =>
-          db.selectFrom('conversations').selectAll().where('conversation_key', '=', key).executeTakeFirst();
+        const find = async () => (await conversationByKey({ key }))[0];
         let row = await find();
         if (!row) {
           await db
@@ -121,17 +132,13 @@ export function sqlContacts(
 
     getConversation: (id) =>
       guard('getConversation', async () => {
-        const row = await db.selectFrom('conversations').selectAll().where('id', '=', id).executeTakeFirst();
+        const [row] = await conversationById({ id });
         return row ? toConversation(row) : undefined;
       }),
 
     findConversationByKey: (key) =>
       guard('findConversationByKey', async () => {
-        const row = await db
-          .selectFrom('conversations')
-          .selectAll()
-          .where('conversation_key', '=', key)
-          .executeTakeFirst();
+        const [row] = await conversationByKey({ key });
         return row ? toConversation(row) : undefined;
       }),
 

@@ -1,8 +1,12 @@
-import type { Kysely } from 'kysely';
+import type { Insertable, Kysely } from 'kysely';
 import { newId } from '../../shared/ids.ts';
 import type { CrmStore } from '../crm-store.ts';
-import type { Database } from '../schema.ts';
+import type { Database, MessageTable } from '../schema.ts';
 import { guard, iso, toMessage } from './common.ts';
+import { prepared } from './prepared.ts';
+
+/** Every column of a new message row, always all of them (a prepared insert has a fixed shape). */
+type MessageRow = Required<Insertable<MessageTable>>;
 
 /** Messages in both directions: the inbound log (deduplicated) and the outbox of replies, and notes. */
 export function sqlMessages(
@@ -24,33 +28,53 @@ export function sqlMessages(
   | 'listMessages'
   | 'listReplies'
 > {
+  // The statements every message runs, compiled once.
+  const insertInbound = prepared(db, (q, row: MessageRow) =>
+    q
+      .insertInto('messages')
+      .values(row)
+      .onConflict((oc) => oc.column('dedupe_key').doNothing())
+      .returning('id'),
+  );
+  const insertMessage = prepared(db, (q, row: MessageRow) => q.insertInto('messages').values(row));
+  const messageById = prepared(db, (q, p: { id: string }) =>
+    q.selectFrom('messages').selectAll().where('id', '=', p.id),
+  );
+  const setStatus = prepared(db, (q, p: { id: string; status: string; at: string }) =>
+    q.updateTable('messages').set({ status: p.status, updated_at: p.at }).where('id', '=', p.id),
+  );
+  const repliesTo = prepared(db, (q, p: { conversationId: string; correlationId: string }) =>
+    q
+      .selectFrom('messages')
+      .selectAll()
+      .where('conversation_id', '=', p.conversationId)
+      .where('correlation_id', '=', p.correlationId)
+      .where('direction', '=', 'out')
+      .orderBy('id'),
+  );
   return {
     recordInbound: (input) =>
       guard('recordInbound', async () => {
         const id = newId('msg_');
-        const inserted = await db
-          .insertInto('messages')
-          .values({
-            id,
-            conversation_id: input.conversationId,
-            direction: 'in',
-            author_kind: 'patient',
-            author_id: null,
-            channel: input.channel,
-            platform_message_id: input.platformMessageId,
-            dedupe_key: `${input.channel}:${input.platformMessageId}`,
-            content: JSON.stringify(input.content),
-            text: input.text,
-            decision: null,
-            status: 'received',
-            error: null,
-            correlation_id: null,
-            created_at: iso(input.receivedAt),
-            updated_at: iso(input.receivedAt),
-          })
-          .onConflict((oc) => oc.column('dedupe_key').doNothing())
-          .returning('id')
-          .executeTakeFirst();
+        const [inserted] = await insertInbound({
+          id,
+          conversation_id: input.conversationId,
+          direction: 'in',
+          author_kind: 'patient',
+          author_id: null,
+          channel: input.channel,
+          platform_message_id: input.platformMessageId,
+          dedupe_key: `${input.channel}:${input.platformMessageId}`,
+          content: JSON.stringify(input.content),
+          text: input.text,
+          decision: null,
+          status: 'received',
+          error: null,
+          correlation_id: null,
+          attempts: 0,
+          created_at: iso(input.receivedAt),
+          updated_at: iso(input.receivedAt),
+        });
         return inserted ? { id } : 'duplicate';
       }),
 
@@ -66,20 +90,12 @@ export function sqlMessages(
 
     markInboundProcessed: (id, at) =>
       guard('markInboundProcessed', async () => {
-        await db
-          .updateTable('messages')
-          .set({ status: 'processed', updated_at: iso(at) })
-          .where('id', '=', id)
-          .execute();
+        await setStatus({ id, status: 'processed', at: iso(at) });
       }),
 
     markInbound: (id, status, at) =>
       guard('markInbound', async () => {
-        await db
-          .updateTable('messages')
-          .set({ status, updated_at: iso(at) })
-          .where('id', '=', id)
-          .execute();
+        await setStatus({ id, status, at: iso(at) });
       }),
 
     listUnprocessedInbound: (limit) =>
@@ -98,27 +114,25 @@ export function sqlMessages(
     recordOutbound: (input) =>
       guard('recordOutbound', async () => {
         const id = newId('msg_');
-        await db
-          .insertInto('messages')
-          .values({
-            id,
-            conversation_id: input.conversationId,
-            direction: 'out',
-            author_kind: input.sender.kind,
-            author_id: input.sender.kind === 'educator' ? input.sender.educatorId : null,
-            channel: input.channel,
-            platform_message_id: null,
-            dedupe_key: null,
-            content: JSON.stringify(input.parts),
-            text: input.text,
-            decision: input.decision ? JSON.stringify(input.decision) : null,
-            status: 'pending',
-            error: null,
-            correlation_id: input.correlationId,
-            created_at: iso(input.at),
-            updated_at: iso(input.at),
-          })
-          .execute();
+        await insertMessage({
+          id,
+          conversation_id: input.conversationId,
+          direction: 'out',
+          author_kind: input.sender.kind,
+          author_id: input.sender.kind === 'educator' ? input.sender.educatorId : null,
+          channel: input.channel,
+          platform_message_id: null,
+          dedupe_key: null,
+          content: JSON.stringify(input.parts),
+          text: input.text,
+          decision: input.decision ? JSON.stringify(input.decision) : null,
+          status: 'pending',
+          error: null,
+          correlation_id: input.correlationId,
+          attempts: 0,
+          created_at: iso(input.at),
+          updated_at: iso(input.at),
+        });
         return { id };
       }),
 
@@ -227,7 +241,7 @@ export function sqlMessages(
 
     getMessage: (id) =>
       guard('getMessage', async () => {
-        const row = await db.selectFrom('messages').selectAll().where('id', '=', id).executeTakeFirst();
+        const [row] = await messageById({ id });
         return row ? toMessage(row) : undefined;
       }),
 
@@ -243,16 +257,6 @@ export function sqlMessages(
       }),
 
     listReplies: (conversationId, correlationId) =>
-      guard('listReplies', async () => {
-        const rows = await db
-          .selectFrom('messages')
-          .selectAll()
-          .where('conversation_id', '=', conversationId)
-          .where('correlation_id', '=', correlationId)
-          .where('direction', '=', 'out')
-          .orderBy('id')
-          .execute();
-        return rows.map(toMessage);
-      }),
+      guard('listReplies', async () => (await repliesTo({ conversationId, correlationId })).map(toMessage)),
   };
 }
