@@ -1,9 +1,7 @@
 import { botFrameworkConfigFromSettings } from '../adapters/botframework/config.ts';
 import { BOTFRAMEWORK_MESSAGES_PATH, createBotFrameworkAdapter } from '../adapters/botframework/index.ts';
 import { slackConfigFromEnv } from '../adapters/slack/config.ts';
-import { createSlackConsole } from '../adapters/slack/index.ts';
 import { telegramConfigFromSettings } from '../adapters/telegram/config.ts';
-import { createTelegramAdapter } from '../adapters/telegram/index.ts';
 import { registerWebConsole } from '../adapters/web-console/routes.ts';
 import { createWebchatAdapter, type WebchatAdapter } from '../adapters/webchat/index.ts';
 import { renderHistory } from '../adapters/webchat/render.ts';
@@ -32,7 +30,9 @@ import { parseWorkingHours } from './handoff/working-hours.ts';
 import { createPrometheusMetrics } from './http/prometheus-metrics.ts';
 import { createHttpServer, type HttpServer } from './http/server.ts';
 import { createKnowledgeBase, type KnowledgeBase } from './knowledge/knowledge-base.ts';
-import { createLlmAnswerer, type LlmAnswerer } from './llm/setup.ts';
+import { createNullLlm } from './llm/null-llm.ts';
+import type { LlmAnswerer } from './llm/setup.ts';
+import { createTokenBudget } from './llm/token-budget.ts';
 import type { JobQueue } from './queue/job-queue.ts';
 import type { KeyValueState } from './queue/key-value-state.ts';
 import { redactRedisUrl } from './queue/redis-connection.ts';
@@ -115,7 +115,14 @@ export async function createCore(
     metrics: options.metrics,
   });
   // Grounded LLM answers, only when configured; the model may raise triage through the same responder.
-  const llm = createLlmAnswerer(env, { kv, logger, escalate: createTriageResponder(safety.vars) });
+  // Imported on demand: the OpenAI and LangChain SDKs are ~600 modules, the biggest part of start-up.
+  const llm: LlmAnswerer = env.OPENAI_API_KEY
+    ? (await import('./llm/setup.ts')).createLlmAnswerer(env, {
+        kv,
+        logger,
+        escalate: createTriageResponder(safety.vars),
+      })
+    : { llm: createNullLlm(), budget: createTokenBudget(kv, { monthlyTokens: env.LLM_MONTHLY_TOKEN_BUDGET }) };
   const engine = createEngine({
     metrics: options.metrics,
     inboundPerMinute: env.INBOUND_MESSAGES_PER_MINUTE,
@@ -223,11 +230,14 @@ export async function createApp(env: Env, options: CoreOptions = {}): Promise<Ap
   }
   // --- Patient channels: one block per platform, each configured from its own settings in env.ts. ---
   // (A channel gets what it needs explicitly: logger, shared key-value state, clock, public URL.)
+  // Adapters that load a platform SDK (telegraf, Slack's Bolt) are imported only when configured: start-up
+  // time is mostly module loading.
   // Adapters whose start() pulls traffic from the platform (registers a webhook, polls, opens a session):
   // a `sehat worker` doesn't start them — it only sends, which they do unstarted.
   const pullsOnStart = new Set<ChannelAdapter>();
   const telegramConfig = telegramConfigFromSettings(env);
   if (telegramConfig) {
+    const { createTelegramAdapter } = await import('../adapters/telegram/index.ts');
     const telegram = createTelegramAdapter(telegramConfig, { logger: logger0, kv: shared.kv });
     channels.push(telegram);
     pullsOnStart.add(telegram);
@@ -284,6 +294,7 @@ export async function createApp(env: Env, options: CoreOptions = {}): Promise<Ap
   // --- Educator consoles besides the built-in web console (e.g. Slack): one block each. ---
   const consoles: EducatorConsole[] = [];
   if (env.SLACK_ENABLED) {
+    const { createSlackConsole } = await import('../adapters/slack/index.ts');
     const kb = core.kb;
     consoles.push(
       createSlackConsole(slackConfigFromEnv(env), {

@@ -89,7 +89,7 @@ export const coldStartSuite: Suite = {
             name: 'starter.import_src_app',
             value: median(imports),
             unit: 'ms',
-            note: 'spawn → `await import("src/app.ts")` done (tsx transpiles the whole import graph: adapters, LangChain, Slack, Bot Framework SDKs…), before any KB or database work',
+            note: 'spawn → `await import("src/app.ts")` done (the static import graph through tsx: drivers, zod, yaml, HTTP, the light adapters; the LLM, Slack and Telegram SDKs load only when configured), before any KB or database work',
           });
       }
       // What a snapshot would save at start-up, per language of the starter KB.
