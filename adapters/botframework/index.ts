@@ -58,7 +58,7 @@ export function createBotFrameworkAdapter(
     for (const message of result.messages) {
       try {
         const outcome = await sink(message);
-        logger.info({ channel: CHANNEL, kind: message.content.kind, outcome }, 'activity accepted');
+        logger.debug({ channel: CHANNEL, kind: message.content.kind, outcome }, 'activity accepted');
       } catch (error) {
         logger.error({ channel: CHANNEL, ...describeError(error) }, 'activity not stored; the channel will redeliver');
         return 'unavailable';

@@ -190,8 +190,10 @@ export function createWhatsappCloudAdapter(config: WhatsappCloudConfig, deps: Wh
       if (outcome === 'accepted') accepted.push({ to: message.from.externalId, id: message.id });
     }
     for (const status of parsed.statuses) await reportStatus(status);
+    // Debug level: a busy line gets several of these per message (the delivery reports); the engine logs
+    // each message once, and failed deliveries are logged as warnings.
     if (parsed.messages.length + parsed.statuses.length > 0)
-      logger.info(
+      logger.debug(
         {
           channel: 'whatsapp',
           messages: parsed.messages.length,

@@ -211,7 +211,8 @@ export function createEngine(deps: EngineDeps): Engine {
     }
     await queue.enqueue({ messageId: recorded.id, conversationKey: message.key });
     await markAccepted();
-    logger.info(
+    // One info line per message is enough ("message handled", below); this one is for debugging.
+    logger.debug(
       {
         channel: message.channel,
         conversationId: conversation.id,

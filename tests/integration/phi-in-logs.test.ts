@@ -91,7 +91,7 @@ describe('patient data stays out of logs', () => {
       const metrics = await (await fetch(`${url}/metrics`)).text();
       ws.close();
 
-      expect(logs).toMatch(/"msg":"message accepted"/);
+      expect(logs).toMatch(/"msg":"message handled"/);
       expect(logs).toMatch(/"msg":"hand-off opened"/);
       for (const secret of [...PLANTED, 'what is dengue', 'a-long-password']) {
         expect(logs, `logs contain "${secret}"`).not.toContain(secret);
