@@ -1,24 +1,26 @@
 /**
  * One corpus size and language per process (a fresh heap: sizes do not disturb each other). Measures the
- * product's index (buildSnapshot → createSearchIndex: EN/ID analysers, lexicon, confidence) against
- * MiniSearch used standalone on the same documents with the same fields, boosts, fuzzy and prefix settings
- * and its default tokenizer.
+ * product's index (buildSnapshot → createSearchIndex: EN/ID analysers, lexicon, TermIndex, confidence)
+ * against MiniSearch used standalone on the same documents with the same fields, boosts, fuzzy and prefix
+ * settings and its default tokenizer.
  */
 import MiniSearch, { type Options } from 'minisearch';
 import type { Article } from '../../src/knowledge/article.ts';
 import { buildSnapshot } from '../../src/knowledge/knowledge-snapshot.ts';
 import { loadKnowledgeFiles } from '../../src/knowledge/load-knowledge.ts';
-import { FIELD_BOOSTS } from '../../src/knowledge/search-index.ts';
+import { FIELD_BOOSTS, QUERY_OPTIONS, SEARCH_FIELDS } from '../../src/knowledge/search-index.ts';
 import type { Analyzer } from '../../src/knowledge/text-analysis.ts';
 import { serveRpc } from '../lib/procs.ts';
 import { median, percentile } from '../lib/stats.ts';
 import { STARTER_KB, syntheticArticles } from '../lib/synthetic-kb.ts';
 
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
+// Typed arrays' contents live outside the JS heap (arrayBuffers): counted too, or a typed-array index looks free.
 const heapMb = () => {
   gc();
   gc();
-  return process.memoryUsage().heapUsed / 2 ** 20;
+  const { heapUsed, arrayBuffers } = process.memoryUsage();
+  return (heapUsed + arrayBuffers) / 2 ** 20;
 };
 
 interface Doc {
@@ -36,16 +38,17 @@ const toDoc = (a: Article): Doc => ({
   body: a.sections.map((s) => `${s.heading}\n${s.markdown}`).join('\n'),
 });
 
+/** The product's ranking options (src/knowledge/search-index.ts), in MiniSearch's terms. */
 const SEARCH = {
   boost: { ...FIELD_BOOSTS },
-  fuzzy: (term: string) => (term.length >= 9 ? 2 : term.length >= 5 ? 1 : false),
-  weights: { fuzzy: 0.35, prefix: 0.25 },
-  prefix: (term: string, i: number, terms: string[]) => i === terms.length - 1 && term.length >= 4,
+  fuzzy: (term: string) => QUERY_OPTIONS.fuzzy(term),
+  weights: { ...QUERY_OPTIONS.weights },
+  prefix: QUERY_OPTIONS.prefix,
   combineWith: 'OR' as const,
 };
-const FIELDS = ['title', 'questions', 'summary', 'body'];
+const FIELDS = [...SEARCH_FIELDS];
 
-/** The product's MiniSearch options (src/knowledge/search-index.ts keeps them private: copied here). */
+/** A MiniSearch index configured as the product's search (its analyser): the snapshot-load estimate. */
 function productOptions(analyzer: Analyzer): Options<Doc> {
   return {
     fields: FIELDS,

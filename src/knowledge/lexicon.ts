@@ -56,12 +56,18 @@ export function buildLexicon(files: LexiconFile[], fold: (text: string) => strin
 
 /** Replaces slang and synonym phrases in a token list by their standard forms. */
 export function applyLexicon(tokens: string[], lexicon: Lexicon): string[] {
-  const normalized = tokens.flatMap((t) => lexicon.normalize.get(t) ?? [t]);
+  // Loops rather than flatMap/find: this runs over every word of every article at each (re)load.
+  const normalized: string[] = [];
+  for (const t of tokens) {
+    const replacement = lexicon.normalize.get(t);
+    if (replacement) normalized.push(...replacement);
+    else normalized.push(t);
+  }
   const out: string[] = [];
   for (let i = 0; i < normalized.length; ) {
     const token = normalized[i] as string;
     const candidates = lexicon.phrases.get(token);
-    const hit = candidates?.find((p) => p.tokens.every((t, k) => normalized[i + k] === t));
+    const hit = candidates && findPhrase(candidates, normalized, i);
     if (hit) {
       out.push(...hit.main);
       i += hit.tokens.length;
@@ -71,4 +77,14 @@ export function applyLexicon(tokens: string[], lexicon: Lexicon): string[] {
     }
   }
   return out;
+}
+
+/** The first (longest) phrase that the tokens at `i` spell out. */
+function findPhrase(candidates: { tokens: string[]; main: string[] }[], tokens: string[], i: number) {
+  for (const phrase of candidates) {
+    let k = 0;
+    while (k < phrase.tokens.length && tokens[i + k] === phrase.tokens[k]) k++;
+    if (k === phrase.tokens.length) return phrase;
+  }
+  return undefined;
 }

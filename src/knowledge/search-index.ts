@@ -1,5 +1,5 @@
-import MiniSearch from 'minisearch';
 import type { Article } from './article.ts';
+import { type QueryOptions, TermIndex } from './term-index.ts';
 import type { Analyzer } from './text-analysis.ts';
 
 export interface SearchHit {
@@ -47,32 +47,28 @@ export function toConfidence(score: number, coverage: number): number {
   return Math.round(coverage * strength * 1000) / 1000;
 }
 
-function createMiniSearch(analyzer: Analyzer): MiniSearch<IndexedDoc> {
-  return new MiniSearch<IndexedDoc>({
-    fields: ['title', 'questions', 'summary', 'body'],
-    storeFields: [],
-    tokenize: (text) => analyzer.analyze(text),
-    processTerm: (term) => term,
-    searchOptions: {
-      boost: { ...FIELD_BOOSTS },
-      tokenize: (text) => analyzer.analyze(text),
-      processTerm: (term) => term,
-      // Typos: allow one edit in words of 5+ letters (two in 9+), weighted below exact matches.
-      fuzzy: (term) => (term.length >= 9 ? 2 : term.length >= 5 ? 1 : false),
-      weights: { fuzzy: 0.35, prefix: 0.25 },
-      prefix: (term, i, terms) => i === terms.length - 1 && term.length >= 4,
-      combineWith: 'OR',
-    },
-  });
-}
+/** Field order of the index; FIELD_BOOSTS in the same order. */
+export const SEARCH_FIELDS = ['title', 'questions', 'summary', 'body'] as const;
+
+/**
+ * Ranking options (MiniSearch's vocabulary: the bench compares with MiniSearch configured the same way).
+ * Typos: allow one edit in words of 5+ letters (two in 9+), weighted below exact matches; the last word of
+ * a message may also be the start of a longer one.
+ */
+export const QUERY_OPTIONS: QueryOptions = {
+  boosts: SEARCH_FIELDS.map((f) => FIELD_BOOSTS[f]),
+  fuzzy: (term) => (term.length >= 9 ? 2 : term.length >= 5 ? 1 : false),
+  weights: { fuzzy: 0.35, prefix: 0.25 },
+  prefix: (term, i, terms) => i === terms.length - 1 && term.length >= 4,
+};
 
 export function createSearchIndex(articles: Article[], analyzers: Map<string, Analyzer>): KnowledgeIndex {
   const byLang = new Map<
     string,
-    { index: MiniSearch<IndexedDoc>; analyzer: Analyzer; df: Map<string, number>; size: number }
+    { index: TermIndex; ids: string[]; analyzer: Analyzer; df: Map<string, number>; size: number }
   >();
   for (const [lang, analyzer] of analyzers) {
-    const docs = articles
+    const docs: IndexedDoc[] = articles
       .filter((a) => a.lang === lang)
       .map((a) => ({
         id: a.id,
@@ -81,15 +77,18 @@ export function createSearchIndex(articles: Article[], analyzers: Map<string, An
         summary: a.summary,
         body: a.sections.map((s) => `${s.heading}\n${s.markdown}`).join('\n'),
       }));
-    const index = createMiniSearch(analyzer);
-    index.addAll(docs);
+    const index = TermIndex.build(
+      docs.map((doc) => SEARCH_FIELDS.map((field) => analyzer.analyze(doc[field]))),
+      SEARCH_FIELDS.length,
+      QUERY_OPTIONS,
+    );
     // Document frequency of each term, for the rarity weights of toConfidence.
     const df = new Map<string, number>();
     for (const doc of docs) {
       for (const term of new Set(analyzer.analyze(`${doc.title}\n${doc.questions}\n${doc.summary}\n${doc.body}`)))
         df.set(term, (df.get(term) ?? 0) + 1);
     }
-    byLang.set(lang, { index, analyzer, df, size: docs.length });
+    byLang.set(lang, { index, ids: docs.map((d) => d.id), analyzer, df, size: docs.length });
   }
 
   return {
@@ -97,7 +96,8 @@ export function createSearchIndex(articles: Article[], analyzers: Map<string, An
     search(query, lang, limit = 5) {
       const entry = byLang.get(lang);
       if (!entry) return [];
-      const queryTerms = [...new Set(entry.analyzer.analyze(query))];
+      const terms = entry.analyzer.analyze(query).filter(Boolean);
+      const queryTerms = [...new Set(terms)];
       if (queryTerms.length === 0) return [];
       const weight = (term: string) => {
         const df = entry.df.get(term);
@@ -105,21 +105,17 @@ export function createSearchIndex(articles: Article[], analyzers: Map<string, An
         return df ? Math.log(1 + entry.size / (df + 0.5)) : UNKNOWN_TERM_FACTOR * Math.log(1 + entry.size / 0.5);
       };
       const total = queryTerms.reduce((sum, t) => sum + weight(t), 0);
-      return entry.index
-        .search(query)
-        .slice(0, limit)
-        .map((r) => {
-          const matched = new Set(r.queryTerms);
-          const exact = new Set(r.terms);
-          // A word matched only approximately (typo tolerance, prefix) counts half: "bandung" ≈ "banding".
-          const credit = (t: string) => (exact.has(t) ? 1 : matched.has(t) ? FUZZY_CREDIT : 0);
-          const coverage = queryTerms.reduce((sum, t) => sum + credit(t) * weight(t), 0) / total;
-          return {
-            articleId: String(r.id),
-            score: Math.round(r.score * 1000) / 1000,
-            confidence: toConfidence(r.score, coverage),
-          };
-        });
+      return entry.index.search(terms, limit).map((r) => {
+        const matched = new Set(r.queryTerms);
+        // A word matched only approximately (typo tolerance, prefix) counts half: "bandung" ≈ "banding".
+        const credit = (t: string) => (entry.index.contains(t, r.doc) ? 1 : matched.has(t) ? FUZZY_CREDIT : 0);
+        const coverage = queryTerms.reduce((sum, t) => sum + credit(t) * weight(t), 0) / total;
+        return {
+          articleId: entry.ids[r.doc] as string,
+          score: Math.round(r.score * 1000) / 1000,
+          confidence: toConfidence(r.score, coverage),
+        };
+      });
     },
   };
 }

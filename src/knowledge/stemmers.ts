@@ -5,6 +5,23 @@
 
 const VOWEL = /[aeiouy]/;
 
+/** Derivational and inflectional endings, longest first, each with what replaces it. */
+const EN_SUFFIXES = [
+  ['ational', 'ate'],
+  ['ization', 'ize'],
+  ['fulness', 'ful'],
+  ['iveness', 'ive'],
+  ['ations', 'ate'],
+  ['ation', 'ate'],
+  ['ness', ''],
+  ['ment', ''],
+  ['ingly', ''],
+  ['edly', ''],
+  ['ing', ''],
+  ['ed', ''],
+  ['ly', ''],
+] as const;
+
 /** English: plurals, -ing/-ed/-ly and a few derivational endings (a small subset of Porter's steps). */
 export function stemEnglish(word: string): string {
   let w = word;
@@ -12,21 +29,7 @@ export function stemEnglish(word: string): string {
   if (w.endsWith('ies') && w.length > 4) w = `${w.slice(0, -3)}y`;
   else if (w.endsWith('sses')) w = w.slice(0, -2);
   else if (w.endsWith('s') && !/(ss|us|is|ous)$/.test(w)) w = w.slice(0, -1);
-  for (const [suffix, replacement] of [
-    ['ational', 'ate'],
-    ['ization', 'ize'],
-    ['fulness', 'ful'],
-    ['iveness', 'ive'],
-    ['ations', 'ate'],
-    ['ation', 'ate'],
-    ['ness', ''],
-    ['ment', ''],
-    ['ingly', ''],
-    ['edly', ''],
-    ['ing', ''],
-    ['ed', ''],
-    ['ly', ''],
-  ] as const) {
+  for (const [suffix, replacement] of EN_SUFFIXES) {
     if (w.endsWith(suffix)) {
       const stem = w.slice(0, -suffix.length) + replacement;
       if (stem.length >= 3 && VOWEL.test(stem)) {
@@ -68,34 +71,37 @@ export function stemIndonesian(word: string): string {
   return removeIndonesianPrefix(w, hadSuffix);
 }
 
+type PrefixRule = [RegExp, (m: RegExpExecArray) => string];
+
+/** Built once: this runs for every word of every article. */
+const PREFIX_RULES: PrefixRule[] = [
+  [/^meny([aeiou].+)$/, (m) => `s${m[1]}`],
+  [/^peny([aeiou].+)$/, (m) => `s${m[1]}`],
+  [/^meng(.+)$/, (m) => m[1] ?? ''],
+  [/^peng(.+)$/, (m) => m[1] ?? ''],
+  [/^mem([bpf].+)$/, (m) => m[1] ?? ''],
+  [/^pem([bpf].+)$/, (m) => m[1] ?? ''],
+  [/^mem([aeiou].+)$/, (m) => `p${m[1]}`],
+  [/^pem([aeiou].+)$/, (m) => `p${m[1]}`],
+  [/^men([cdjtsz].+)$/, (m) => m[1] ?? ''],
+  [/^pen([cdjtsz].+)$/, (m) => m[1] ?? ''],
+  [/^men([aeiou].+)$/, (m) => `t${m[1]}`],
+  [/^pen([aeiou].+)$/, (m) => `t${m[1]}`],
+  [/^me([lrwy].+)$/, (m) => m[1] ?? ''],
+  [/^pe([lrwy].+)$/, (m) => m[1] ?? ''],
+  [/^ber(.+)$/, (m) => m[1] ?? ''],
+  [/^per(.+)$/, (m) => m[1] ?? ''],
+  [/^ter(.+)$/, (m) => m[1] ?? ''],
+  [/^di(.+)$/, (m) => m[1] ?? ''],
+];
+const CONFIX_PREFIX_RULES: PrefixRule[] = [
+  ...PREFIX_RULES,
+  [/^ke(.+)$/, (m) => m[1] ?? ''],
+  [/^se(.+)$/, (m) => m[1] ?? ''],
+];
+
 function removeIndonesianPrefix(word: string, hadSuffix: boolean): string {
-  const rules: [RegExp, (m: RegExpExecArray) => string][] = [
-    [/^meny([aeiou].+)$/, (m) => `s${m[1]}`],
-    [/^peny([aeiou].+)$/, (m) => `s${m[1]}`],
-    [/^meng(.+)$/, (m) => m[1] ?? ''],
-    [/^peng(.+)$/, (m) => m[1] ?? ''],
-    [/^mem([bpf].+)$/, (m) => m[1] ?? ''],
-    [/^pem([bpf].+)$/, (m) => m[1] ?? ''],
-    [/^mem([aeiou].+)$/, (m) => `p${m[1]}`],
-    [/^pem([aeiou].+)$/, (m) => `p${m[1]}`],
-    [/^men([cdjtsz].+)$/, (m) => m[1] ?? ''],
-    [/^pen([cdjtsz].+)$/, (m) => m[1] ?? ''],
-    [/^men([aeiou].+)$/, (m) => `t${m[1]}`],
-    [/^pen([aeiou].+)$/, (m) => `t${m[1]}`],
-    [/^me([lrwy].+)$/, (m) => m[1] ?? ''],
-    [/^pe([lrwy].+)$/, (m) => m[1] ?? ''],
-    [/^ber(.+)$/, (m) => m[1] ?? ''],
-    [/^per(.+)$/, (m) => m[1] ?? ''],
-    [/^ter(.+)$/, (m) => m[1] ?? ''],
-    [/^di(.+)$/, (m) => m[1] ?? ''],
-    ...(hadSuffix
-      ? ([
-          [/^ke(.+)$/, (m) => m[1] ?? ''],
-          [/^se(.+)$/, (m) => m[1] ?? ''],
-        ] as [RegExp, (m: RegExpExecArray) => string][])
-      : []),
-  ];
-  for (const [re, rest] of rules) {
+  for (const [re, rest] of hadSuffix ? CONFIX_PREFIX_RULES : PREFIX_RULES) {
     const m = re.exec(word);
     if (m) {
       const stem = rest(m);

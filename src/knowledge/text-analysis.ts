@@ -11,11 +11,13 @@ export interface Analyzer {
   analyze(text: string): string[];
 }
 
+const NON_ASCII = /[^\x00-\x7f]/;
+
 /** Lowercase, strip accents, split on anything that is not a letter or digit; "anak2" → "anak". */
 export function foldWords(text: string): string[] {
-  return text
-    .normalize('NFKD')
-    .replace(/[\u0300-\u036f]/g, '')
+  // Plain ASCII (most of the knowledge base) has no accents to strip: skip the costly normalisation.
+  const unaccented = NON_ASCII.test(text) ? text.normalize('NFKD').replace(/[\u0300-\u036f]/g, '') : text;
+  return unaccented
     .toLowerCase()
     .replace(/([a-z]{2,})2\b/g, '$1') // Indonesian reduplication written with a 2: anak2, obat2
     .split(/[^\p{L}\p{N}]+/u)
@@ -34,9 +36,26 @@ const STEMMERS: Record<string, (word: string) => string> = {
  */
 const ALL_STOPWORDS = new Set(Object.values(STOPWORDS).flat());
 
+/** Stems remembered per analyser: a 10k-article index stems millions of words, mostly the same few thousand. */
+const STEM_CACHE_LIMIT = 50_000;
+
+/** A stemmer that remembers its answers (stemmers are pure); forgets all at the limit, so messages can't grow it. */
+function memoized(stem: (word: string) => string): (word: string) => string {
+  const cache = new Map<string, string>();
+  return (word) => {
+    let stemmed = cache.get(word);
+    if (stemmed === undefined) {
+      if (cache.size >= STEM_CACHE_LIMIT) cache.clear();
+      stemmed = stem(word);
+      cache.set(word, stemmed);
+    }
+    return stemmed;
+  };
+}
+
 export function createAnalyzer(lang: string, lexicon: Lexicon = emptyLexicon()): Analyzer {
   const stopwords = ALL_STOPWORDS;
-  const stem = STEMMERS[lang] ?? ((w: string) => w);
+  const stem = memoized(STEMMERS[lang] ?? ((w: string) => w));
   return {
     lang,
     analyze(text) {
