@@ -40,6 +40,8 @@ export interface TermHit {
   queryTerms: string[];
 }
 
+const EXPANSION_MEMO_SIZE = 20_000;
+
 export class TermIndex {
   /** Scratch space reused by every search (searches are synchronous, so never shared). */
   private readonly total: Float64Array;
@@ -218,11 +220,30 @@ export class TermIndex {
   }
 
   /** The query word's exact term id, and its prefix and fuzzy expansions with their weights (MiniSearch's). */
+  /**
+   * A query word's expansions, remembered: walking the vocabulary tree for fuzzy matches is the biggest
+   * part of a query, and patients' words repeat a lot. The index never changes (a reload builds a new one),
+   * so an entry never goes stale; the memo is emptied when it gets big.
+   */
+  private readonly expansionMemo = new Map<string, [number | undefined, Map<number, number>]>();
+
   private expand(term: string, i: number, terms: string[]): [number | undefined, Map<number, number>] {
+    const prefix = this.options.prefix(term, i, terms);
+    const key = `${prefix ? 'p' : 'f'}:${term}`;
+    let found = this.expansionMemo.get(key);
+    if (found === undefined) {
+      if (this.expansionMemo.size >= EXPANSION_MEMO_SIZE) this.expansionMemo.clear();
+      found = this.computeExpansions(term, prefix);
+      this.expansionMemo.set(key, found);
+    }
+    return found;
+  }
+
+  private computeExpansions(term: string, prefix: boolean): [number | undefined, Map<number, number>] {
     const { weights } = this.options;
     const out = new Map<number, number>();
     const prefixed = new Set<string>();
-    if (this.options.prefix(term, i, terms)) {
+    if (prefix) {
       for (const [word, id] of this.vocabulary.atPrefix(term)) {
         const distance = word.length - term.length;
         if (!distance) continue;

@@ -97,6 +97,13 @@ describe('TermIndex ranks exactly as MiniSearch did', () => {
     }
   });
 
+  it('gives the same answers when a query word’s expansions come from its memo', () => {
+    const { analyzer, index, queries } = both('id');
+    const first = queries.map((q) => index.search(analyzer.analyze(q), 10));
+    const again = queries.map((q) => index.search(analyzer.analyze(q), 10));
+    expect(again).toEqual(first);
+  });
+
   it('returns nothing for no words, no limit or an empty index', () => {
     const { analyzer, index } = both('en');
     expect(index.search([], 5)).toEqual([]);
