@@ -4,6 +4,7 @@
  * conversation (heap after GC, --expose-gc) and for the engine-only message rate (what HTTP costs on top).
  */
 import { join } from 'node:path';
+import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
 import { createWhatsappCloudAdapter } from '../../adapters/whatsapp-cloud/index.ts';
 import { createCore } from '../../src/app.ts';
 import { parseEnv } from '../../src/config/env.ts';
@@ -48,7 +49,11 @@ function memory() {
   gc();
   gc();
   const m = process.memoryUsage();
-  return { heapMb: m.heapUsed / 2 ** 20, rssMb: m.rss / 2 ** 20 };
+  // Per V8 space, to tell data retained from code compiled (code_space) and from fragmentation.
+  const spaces = Object.fromEntries(
+    getHeapSpaceStatistics().map((s) => [s.space_name, +(s.space_used_size / 2 ** 20).toFixed(2)]),
+  );
+  return { heapMb: m.heapUsed / 2 ** 20, rssMb: m.rss / 2 ** 20, spaces };
 }
 
 let run = 0;
@@ -88,5 +93,11 @@ async function converse(message: Record<string, unknown>) {
   return { messages: conversations * turns, seconds, perS: (conversations * turns) / seconds, failed, cpuMsPerMessage };
 }
 
-serveRpc({ memory, converse, exit: () => void setTimeout(() => process.exit(0), 20) });
+/** Heap snapshot after GC, for finding what a conversation retains (bench/scratch analysers). */
+function snapshot(message: Record<string, unknown>) {
+  memory();
+  return { file: writeHeapSnapshot(String(message.file)) };
+}
+
+serveRpc({ memory, converse, snapshot, exit: () => void setTimeout(() => process.exit(0), 20) });
 process.send?.({ ready: true });

@@ -1,7 +1,7 @@
 import type { Conversation, CrmStore } from '../crm/crm-store.ts';
 import type { KnowledgeSnapshot } from '../knowledge/knowledge-snapshot.ts';
 import type { ConversationJob, JobQueue } from '../queue/job-queue.ts';
-import type { KeyValueState } from '../queue/key-value-state.ts';
+import { DEDUPE_PREFIX, type KeyValueState } from '../queue/key-value-state.ts';
 import type { Clock } from '../shared/clock.ts';
 import type { Logger } from '../shared/logger.ts';
 import { type Metrics, noMetrics } from '../shared/metrics.ts';
@@ -149,7 +149,7 @@ export function createEngine(deps: EngineDeps): Engine {
     // Fast path for redeliveries. The mark is written only once the message is stored *and* queued: a
     // store failing half-way (say Redis after the CRM insert) leaves no mark, so the platform's
     // redelivery reaches the CRM check below and finishes the work instead of being dropped as a duplicate.
-    const dedupeKey = `dedupe:${message.channel}:${message.id}`;
+    const dedupeKey = `${DEDUPE_PREFIX}${message.channel}:${message.id}`;
     if (await kv.get(dedupeKey)) return { status: 'duplicate' };
     const markAccepted = () => kv.setIfAbsent(dedupeKey, '1', DEDUPE_TTL_MS).catch(() => false);
     const at = message.receivedAt;

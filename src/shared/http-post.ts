@@ -51,13 +51,20 @@ export const postJson: PostJson = async (url, { headers, body, timeoutMs }) => {
 /** The same call through a fetch implementation (for callers that inject one, e.g. an in-process double). */
 export function postJsonWithFetch(fetchImpl: typeof fetch): PostJson {
   return async (url, { headers, body, timeoutMs }) => {
-    const response = await fetchImpl(url, {
-      method: 'POST',
-      headers: { ...headers, 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    const json = await response.json().catch(() => ({}));
-    return { status: response.status, header: (name) => response.headers.get(name), json };
+    // A timer cleared when done (AbortSignal.timeout's would stay pending for the whole timeout).
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+    try {
+      const response = await fetchImpl(url, {
+        method: 'POST',
+        headers: { ...headers, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+        signal: controller.signal,
+      });
+      const json = await response.json().catch(() => ({}));
+      return { status: response.status, header: (name) => response.headers.get(name), json };
+    } finally {
+      clearTimeout(timer);
+    }
   };
 }
