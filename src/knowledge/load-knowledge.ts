@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
+import { parseYaml } from '../shared/yaml.ts';
 import { type Article, articleFrontMatterSchema, splitSections } from './article.ts';
 import { parseFrontMatter } from './front-matter.ts';
 import { type LexiconFile, lexiconFileSchema } from './lexicon.ts';

@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import type { KbProblem } from '../knowledge/load-knowledge.ts';
+import { parseYaml } from '../shared/yaml.ts';
 
 /**
  * Emergency numbers and crisis lines per deployment country (knowledge/safety/numbers.yaml). They are

@@ -1,10 +1,10 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import type { TriageClass } from '../core/types.ts';
 import type { KbProblem } from '../knowledge/load-knowledge.ts';
 import { foldWords } from '../knowledge/text-analysis.ts';
+import { parseYaml } from '../shared/yaml.ts';
 
 /**
  * Safety rules are content, not code: editors write them in knowledge/safety/rules/<lang>.yaml (or several
