@@ -1,8 +1,8 @@
 import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, PostgresDialect } from 'kysely';
-import pg from 'pg';
 import { AppError } from '../core/errors.ts';
 import { migrateToLatest } from './migrations.ts';
 import type { Database } from './schema.ts';
@@ -31,6 +31,8 @@ export async function openDatabase(url: string, options: { poolSize?: number } =
     return { db, dialect: 'sqlite', description: `SQLite ${file}`, close: () => db.destroy() };
   }
   if (/^postgres(ql)?:\/\//.test(url)) {
+    // Loaded only for PostgreSQL: the embedded (SQLite) install never needs the driver at start-up.
+    const pg = createRequire(import.meta.url)('pg') as typeof import('pg');
     const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10, connectionTimeoutMillis: 5000 });
     // An idle client losing its connection must not crash the process; the pool replaces it.
     pool.on('error', () => {});

@@ -1,5 +1,10 @@
-import { Redis } from 'ioredis';
+import { createRequire } from 'node:module';
+import type { Redis } from 'ioredis';
 import type { Logger } from '../shared/logger.ts';
+
+// Loaded on first use, not at start-up: a single-process install (no REDIS_URL) never needs the client.
+const requireCjs = createRequire(import.meta.url);
+const loadIoredis = () => requireCjs('ioredis') as typeof import('ioredis');
 
 /**
  * Default namespace for every key and channel Sehat writes, so one Redis can serve other apps (or several
@@ -39,7 +44,8 @@ export function watchRedisConnection(redis: Redis, label: string, logger?: Logge
  * a worker hanging instead of returning a clear error. Reconnection itself continues in the background.
  */
 export function createRedisConnection(url: string, options: RedisConnectionOptions = {}): Redis {
-  const redis = new Redis(url, {
+  const { Redis: RedisClient } = loadIoredis();
+  const redis = new RedisClient(url, {
     lazyConnect: false,
     maxRetriesPerRequest: 2,
     connectTimeout: options.connectTimeoutMs ?? 5_000,
