@@ -4,11 +4,13 @@
  * Prints one JSON line per figure, then a table; appends every figure to bench/results/history.jsonl and
  * writes bench/results/latest-<mode>.md and load-<mode>.svg. Never run by `npm test`.
  */
+import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { loadChart } from './lib/chart.ts';
 import type { LoadPoint, Suite, SuiteContext } from './lib/context.ts';
 import { PINNING, WORK_DIR } from './lib/procs.ts';
-import { Reporter } from './lib/report.ts';
+import { REPO_DIR, Reporter } from './lib/report.ts';
 import { coldStartSuite } from './suites/cold-start.ts';
 import { crmSuite } from './suites/crm.ts';
 import { e2eSuite } from './suites/e2e.ts';
@@ -55,6 +57,8 @@ const ctx: SuiteContext = {
     process.stderr.write(`[bench ${((performance.now() - started) / 1000).toFixed(0).padStart(4)} s] ${message}\n`),
 };
 ctx.log(`mode ${reporter.mode}, ${reps} repetitions, ${PINNING}, scratch ${WORK_DIR}`);
+// The server runs as operators run it (bin/sehat.js → dist/sehat.mjs): bundle the current sources first.
+execFileSync(process.execPath, [join(REPO_DIR, 'scripts', 'build.mjs')], { stdio: 'inherit' });
 let failures = 0;
 for (const suite of SUITES.filter((s) => !only || only.includes(s.name))) {
   ctx.log(`suite ${suite.name}: ${suite.title}`);

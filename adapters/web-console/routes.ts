@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { Context, Hono } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { streamSSE } from 'hono/streaming';
@@ -11,9 +10,10 @@ import type { HandoffService } from '../../src/handoff/handoff-service.ts';
 import type { Educator } from '../../src/handoff/types.ts';
 import type { KeyValueState } from '../../src/queue/key-value-state.ts';
 import type { Logger } from '../../src/shared/logger.ts';
+import { PACKAGE_ROOT } from '../../src/shared/package-root.ts';
 import { createSessions, SESSION_COOKIE, SESSION_TTL_MS } from './session.ts';
 
-const STATIC_DIR = join(dirname(fileURLToPath(import.meta.url)), 'static');
+const STATIC_DIR = join(PACKAGE_ROOT, 'adapters', 'web-console', 'static');
 const ASSETS: Record<string, string> = {
   'console.js': 'text/javascript; charset=utf-8',
   'console.css': 'text/css; charset=utf-8',

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { PACKAGE_ROOT } from '../../src/shared/package-root.ts';
 
-const STATIC_DIR = join(dirname(fileURLToPath(import.meta.url)), 'static');
+const STATIC_DIR = join(PACKAGE_ROOT, 'adapters', 'webchat', 'static');
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',

@@ -83,10 +83,10 @@ export function spawnNode(
   const monitorFile = join(WORK_DIR, `${options.name}-${counter}.monitor.jsonl`);
   const fd = openSync(logFile, 'a');
   const nodeArgs = [
+    // TypeScript entries run through tsx; a JavaScript entry (bin/sehat.js) runs as operators run it.
+    ...(script.endsWith('.ts') ? ['--import', 'tsx'] : []),
     '--import',
-    'tsx',
-    '--import',
-    join(BENCH_DIR, 'lib', 'monitor-preload.ts'),
+    join(BENCH_DIR, 'lib', 'monitor-preload.mjs'),
     ...(options.nodeArgs ?? []),
     script,
     ...(options.args ?? []),

@@ -7,15 +7,15 @@ import { STARTER_KB, writeKnowledgeDir } from '../lib/synthetic-kb.ts';
 import { startDouble, startSehat } from '../support/servers.ts';
 
 /**
- * 6. Cold start: spawn → first successful (signed WhatsApp) webhook, of the real `sehat serve` (tsx, no build
- * step), starter KB from files; baseline: spawning the bare handler the same way (node + tsx loader) → first
+ * 6. Cold start: spawn → first successful (signed WhatsApp) webhook, of the real `sehat serve` (bin/sehat.js →
+ * the bundle dist/sehat.mjs), starter KB from files; baseline: spawning the bare handler the same way (node) → first
  * 200. The product has no index snapshot: "from snapshot" is estimated as the measured cold start minus what
  * a snapshot would save (rebuild − snapshot load, measured in the retrieval child for each language).
  */
 async function bareColdStart(): Promise<number> {
   const port = await freePort();
   const t0 = Date.now();
-  const proc = spawnNode(join(BENCH_DIR, 'support', 'bare-server.ts'), {
+  const proc = spawnNode(join(BENCH_DIR, 'support', 'bare-server.mjs'), {
     name: 'bare-cold',
     cpu: SERVER_CPU,
     env: { PORT: String(port) },
@@ -81,7 +81,7 @@ export const coldStartSuite: Suite = {
           ...(label === 'starter' && {
             target: { on: 'value' as const, op: '<=' as const, threshold: 1000, text: '≤ 1 s' },
           }),
-          note: `real \`node bin/sehat.js serve\` (TypeScript through tsx at start-up), SQLite CRM (fresh file, migrations), ${label} KB, median of ${r}`,
+          note: `real \`node bin/sehat.js serve\` (the bundle dist/sehat.mjs; packages load natively), SQLite CRM (fresh file, migrations), ${label} KB, median of ${r}`,
         });
         if (label === 'starter')
           reporter.emit({
@@ -89,7 +89,7 @@ export const coldStartSuite: Suite = {
             name: 'starter.import_src_app',
             value: median(imports),
             unit: 'ms',
-            note: 'spawn → `await import("src/app.ts")` done (the static import graph through tsx: drivers, zod, yaml, HTTP, the light adapters; the LLM, Slack and Telegram SDKs load only when configured), before any KB or database work',
+            note: 'spawn → `await import("src/app.ts")` done from the TypeScript sources through tsx (as in development; `sehat` itself starts from the bundle) — the static import graph: drivers, zod, yaml, HTTP, the light adapters; the LLM, Slack and Telegram SDKs load only when configured — before any KB or database work',
           });
       }
       // What a snapshot would save at start-up, per language of the starter KB.

@@ -6,8 +6,8 @@ import { createServer } from 'node:http';
 
 const port = Number(process.env.PORT ?? 0);
 const server = createServer((request, response) => {
-  const chunks: Buffer[] = [];
-  request.on('data', (c: Buffer) => chunks.push(c));
+  const chunks = [];
+  request.on('data', (c) => chunks.push(c));
   request.on('end', () => {
     try {
       if (chunks.length) JSON.parse(Buffer.concat(chunks).toString('utf8'));

@@ -39,7 +39,7 @@ export function startDriver(): Spawned {
 
 export async function startBare(): Promise<Server> {
   const port = await freePort();
-  const proc = spawnNode(join(BENCH_DIR, 'support', 'bare-server.ts'), {
+  const proc = spawnNode(join(BENCH_DIR, 'support', 'bare-server.mjs'), {
     name: 'bare',
     cpu: SERVER_CPU,
     env: { PORT: String(port) },

@@ -1,9 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { AppError } from '../core/errors.ts';
 import { parseFrontMatter } from '../knowledge/front-matter.ts';
+import { PACKAGE_ROOT } from '../shared/package-root.ts';
 
 /**
  * Prompt templates are content, reviewed like articles: one Markdown file per prompt in prompts/, with a
@@ -21,7 +21,7 @@ import { parseFrontMatter } from '../knowledge/front-matter.ts';
 export const PROMPT_NAMES = ['understand', 'answer', 'verify'] as const;
 export type PromptName = (typeof PROMPT_NAMES)[number];
 
-export const DEFAULT_PROMPTS_DIR = fileURLToPath(new URL('../../prompts/', import.meta.url));
+export const DEFAULT_PROMPTS_DIR = join(PACKAGE_ROOT, 'prompts');
 
 export interface PromptTemplate {
   id: string;
