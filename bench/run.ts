@@ -76,5 +76,7 @@ const saved = reporter.save({ durationS, svg, suffix: only ? `-only-${only.join(
 console.log(`\n${reporter.table()}\n`);
 if (reporter.notes.length) console.log(reporter.notes.map((n) => `- ${n}`).join('\n'));
 console.log(`\n${reporter.figures.length} figures in ${durationS.toFixed(0)} s → ${saved.markdown}, ${saved.history}`);
-rmSync(WORK_DIR, { recursive: true, force: true });
+// BENCH_KEEP=1 keeps the scratch folder (servers' logs and per-second samples) for a look afterwards.
+if (process.env.BENCH_KEEP === '1') console.log(`scratch kept: ${WORK_DIR}`);
+else rmSync(WORK_DIR, { recursive: true, force: true });
 process.exit(failures > 0 ? 1 : 0);

@@ -7,6 +7,20 @@ import { sleep, slope } from '../lib/stats.ts';
 import { starterQuestions } from '../lib/synthetic-kb.ts';
 import { sehatMetrics, startDouble, startDriver, startSehat } from '../support/servers.ts';
 
+/**
+ * What the failed requests were: HTTP status, -1 = connection error, -2 = not sent (the load generator's
+ * in-flight cap), or still unanswered when the run's drain time was over.
+ */
+function failedByStatus(failed: number, counts: Record<string, number>): string {
+  const bad = Object.entries(counts).filter(([status]) => !(Number(status) >= 200 && Number(status) < 300));
+  const unanswered = failed - bad.reduce((sum, [, n]) => sum + n, 0);
+  const parts = [
+    ...bad.map(([status, n]) => `${status}: ${n}`),
+    ...(unanswered > 0 ? [`unanswered: ${unanswered}`] : []),
+  ];
+  return parts.length ? `(${parts.join(', ')})` : '';
+}
+
 async function engineChild(name: string) {
   const dir = join(WORK_DIR, name);
   mkdirSync(dir, { recursive: true });
@@ -119,7 +133,7 @@ export const memorySuite: Suite = {
       const rate = Math.max(10, Math.round(capacity / 2));
       const durationS = Number(process.env.BENCH_SOAK_S) || (quick ? 15 : 180);
       const start = Date.now();
-      const soak = await driver.rpc<{ failed: number }>(
+      const soak = await driver.rpc<{ failed: number; statusCounts: Record<string, number> }>(
         {
           cmd: 'openLoop',
           url: sehat.url,
@@ -154,7 +168,7 @@ export const memorySuite: Suite = {
         unit: '%',
         baseline: null,
         target: { on: 'value', op: '<=', threshold: 5, text: '≤ 5 %' },
-        note: `${durationS} s at ${rate} msg/s + 3 status webhooks per message (half of the ~${Math.round(capacity)} msg/s closed-loop capacity); drift = least-squares RSS trend over the last two thirds ÷ RSS at its start (first ${first.toFixed(0)} MB → last ${last.toFixed(0)} MB, heap ${steady[0]?.heapMb.toFixed(0)} → ${steady.at(-1)?.heapMb.toFixed(0)} MB); ${soak.failed} failed requests, ${backlog} jobs queued at the end`,
+        note: `${durationS} s at ${rate} msg/s + 3 status webhooks per message (half of the ~${Math.round(capacity)} msg/s closed-loop capacity); drift = least-squares RSS trend over the last two thirds ÷ RSS at its start (first ${first.toFixed(0)} MB → last ${last.toFixed(0)} MB, heap ${steady[0]?.heapMb.toFixed(0)} → ${steady.at(-1)?.heapMb.toFixed(0)} MB); ${soak.failed} failed requests ${failedByStatus(soak.failed, soak.statusCounts)}, ${backlog} jobs queued at the end`,
       });
     } finally {
       await Promise.all([sehat.stop(), double.stop(), driver.stop()]);
