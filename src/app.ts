@@ -30,9 +30,7 @@ import { parseWorkingHours } from './handoff/working-hours.ts';
 import { createPrometheusMetrics } from './http/prometheus-metrics.ts';
 import { createHttpServer, type HttpServer } from './http/server.ts';
 import { createKnowledgeBase, type KnowledgeBase } from './knowledge/knowledge-base.ts';
-import { createNullLlm } from './llm/null-llm.ts';
-import type { LlmAnswerer } from './llm/setup.ts';
-import { createTokenBudget } from './llm/token-budget.ts';
+import { createLlmAnswerer, type LlmAnswerer } from './llm/setup.ts';
 import type { JobQueue } from './queue/job-queue.ts';
 import type { KeyValueState } from './queue/key-value-state.ts';
 import { redactRedisUrl } from './queue/redis-connection.ts';
@@ -115,14 +113,7 @@ export async function createCore(
     metrics: options.metrics,
   });
   // Grounded LLM answers, only when configured; the model may raise triage through the same responder.
-  // Imported on demand: the OpenAI and LangChain SDKs are ~600 modules, the biggest part of start-up.
-  const llm: LlmAnswerer = env.OPENAI_API_KEY
-    ? (await import('./llm/setup.ts')).createLlmAnswerer(env, {
-        kv,
-        logger,
-        escalate: createTriageResponder(safety.vars),
-      })
-    : { llm: createNullLlm(), budget: createTokenBudget(kv, { monthlyTokens: env.LLM_MONTHLY_TOKEN_BUDGET }) };
+  const llm = await createLlmAnswerer(env, { kv, logger, escalate: createTriageResponder(safety.vars) });
   const engine = createEngine({
     metrics: options.metrics,
     inboundPerMinute: env.INBOUND_MESSAGES_PER_MINUTE,

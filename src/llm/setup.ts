@@ -7,13 +7,16 @@ import { createEmbeddingIndex } from './embeddings-index.ts';
 import { createLlmAnswerStep } from './llm-answer-step.ts';
 import type { LlmClient } from './llm-client.ts';
 import { createNullLlm } from './null-llm.ts';
-import { createOpenAiLlm } from './openai-llm.ts';
 import { loadPrompts } from './prompts.ts';
 import { createTokenBudget, type TokenBudget } from './token-budget.ts';
 
-/** Picks the LlmClient from the configuration: no OPENAI_API_KEY → NullLlm (nothing is ever sent). */
-export function createLlmFromEnv(env: Env): LlmClient {
+/**
+ * Picks the LlmClient from the configuration: no OPENAI_API_KEY → NullLlm (nothing is ever sent). The OpenAI
+ * and LangChain SDKs (~600 modules, most of a start-up's loading) are imported only when a key is set.
+ */
+export async function createLlmFromEnv(env: Env): Promise<LlmClient> {
   if (!env.OPENAI_API_KEY) return createNullLlm();
+  const { createOpenAiLlm } = await import('./openai-llm.ts');
   return createOpenAiLlm({
     apiKey: env.OPENAI_API_KEY,
     baseUrl: env.OPENAI_BASE_URL,
@@ -36,7 +39,7 @@ export interface LlmAnswerer {
  * Builds the grounded-answer step for `hooks.answerers` (the composition root calls this). Prompts are
  * loaded and validated here, at start-up: a broken prompt stops the start rather than failing mid-chat.
  */
-export function createLlmAnswerer(
+export async function createLlmAnswerer(
   env: Env,
   deps: {
     kv: KeyValueState;
@@ -44,8 +47,8 @@ export function createLlmAnswerer(
     escalate: (turn: Turn) => Promise<'handled' | 'continue'>;
     llm?: LlmClient;
   },
-): LlmAnswerer {
-  const llm = deps.llm ?? createLlmFromEnv(env);
+): Promise<LlmAnswerer> {
+  const llm = deps.llm ?? (await createLlmFromEnv(env));
   const budget = createTokenBudget(deps.kv, { monthlyTokens: env.LLM_MONTHLY_TOKEN_BUDGET });
   if (!llm.enabled) return { llm, budget };
   const prompts = loadPrompts();
